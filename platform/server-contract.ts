@@ -33,6 +33,15 @@ export const serverContract = {
    * it before it stops accepting.
    */
   preStopSleepSeconds: 10,
+  /** The container image: the Dockerfile builds this layout and the manifests run these commands in it. */
+  image: {
+    workdir: '/app',
+    /** Numeric non-root user (the `node` user of the official Node images). */
+    uid: 1000,
+    gid: 1000,
+    serverCommand: ['node', 'dist/server/src/main.js'],
+    migrateCommand: ['node', 'dist/server/src/cli/migrate.js'],
+  },
 } as const;
 
 export type ServerContract = typeof serverContract;

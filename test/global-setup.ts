@@ -15,7 +15,10 @@ const { embeddedServerAvailable, startEmbeddedServer } = await loadEmbeddedServe
 
 async function loadEmbeddedServer(): Promise<typeof import('../server/src/db/embedded-server.js')> {
   const { tsImport } = await import('tsx/esm/api');
-  return (await tsImport('../server/src/db/embedded-server.ts', import.meta.url)) as typeof import('../server/src/db/embedded-server.js');
+  return (await tsImport(
+    '../server/src/db/embedded-server.ts',
+    import.meta.url,
+  )) as typeof import('../server/src/db/embedded-server.js');
 }
 
 let embedded: EmbeddedServer | undefined;

@@ -74,7 +74,9 @@ async function waitUntilAccepting(port: number, child: ChildProcess, logPath: st
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
-  throw new Error(`the embedded database server did not accept connections within ${timeoutMs} ms (${String(lastError)}); see ${logPath}`);
+  throw new Error(
+    `the embedded database server did not accept connections within ${timeoutMs} ms (${String(lastError)}); see ${logPath}`,
+  );
 }
 
 export async function startEmbeddedServer(options: EmbeddedServerOptions): Promise<EmbeddedServer> {
@@ -91,7 +93,13 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   if (!existsSync(join(dataDir, 'mysql'))) {
     const init = spawnSync(
       installBinary,
-      ['--no-defaults', '--user=root', `--datadir=${dataDir}`, '--auth-root-authentication-method=normal', '--skip-test-db'],
+      [
+        '--no-defaults',
+        '--user=root',
+        `--datadir=${dataDir}`,
+        '--auth-root-authentication-method=normal',
+        '--skip-test-db',
+      ],
       { encoding: 'utf8' },
     );
     if (init.status !== 0) {
@@ -120,7 +128,11 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
     ],
     { stdio: ['ignore', log, log] },
   );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => { resolve(); }));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      resolve();
+    }),
+  );
   try {
     await waitUntilAccepting(port, child, logPath, options.startTimeoutMs ?? 30_000);
   } catch (error) {
