@@ -1,0 +1,134 @@
+import { Chart } from 'cdk8s';
+import type { ChartProps } from 'cdk8s';
+import type { Construct } from 'constructs';
+import {
+  databaseName,
+  externalSecrets,
+  gitRepository,
+  imageRepository,
+  monitoring,
+  service,
+} from '../../platform/environments.js';
+import type { Environment } from '../../platform/environments.js';
+import type { ServerContract } from '../../platform/server-contract.js';
+import { ExternalSecret, databaseEntries, jwtEntries } from '../lib/external-secrets/index.js';
+import { AlbIngress } from '../lib/ingress/index.js';
+import { commonLabels, components, instanceName } from '../lib/labels.js';
+import { MigrationJob } from '../lib/migration-job/index.js';
+import { Monitoring } from '../lib/monitoring/index.js';
+import { ServerNetworkPolicy } from '../lib/network-policy/index.js';
+import { WebService, containerName, portNames } from '../lib/web-service/index.js';
+import type { ReplicaRange } from '../lib/web-service/index.js';
+import { syncWaves } from '../lib/sync-waves.js';
+
+export interface EnvironmentChartProps extends ChartProps {
+  readonly env: Environment;
+  /** From the environment's release pin (platform/pins/<env>.json). */
+  readonly imageTag: string;
+  readonly contract: ServerContract;
+  /** @default 3–10 in production, 2–4 elsewhere */
+  readonly replicas?: ReplicaRange;
+}
+
+/** The server's plain configuration in the cluster; secrets come from the ExternalSecret. */
+export function serverEnvironment(env: Environment, contract: ServerContract) {
+  const origin = `https://${env.host}`;
+  return {
+    NODE_ENV: 'production',
+    PORT: String(contract.httpPort),
+    METRICS_PORT: String(contract.metricsPort),
+    DB_NAME: databaseName,
+    DB_POOL_SIZE: '10',
+    AUTH_REQUIRED: 'true',
+    JWT_EXPIRES_IN: '8h',
+    // Per environment, so a staging token is never accepted by production.
+    JWT_ISSUER: origin,
+    BCRYPT_ROUNDS: '12',
+    USE_HELMET: 'true',
+    CORS_ORIGINS: origin,
+    SHUTDOWN_GRACE_MS: String(contract.shutdownGraceMs),
+    SHUTDOWN_FORCE_MS: String(contract.shutdownForceMs),
+    WS_HEARTBEAT_MS: String(contract.heartbeatMs),
+    LOG_LEVEL: 'info',
+  };
+}
+
+/** Everything one environment runs, rendered into charts-out/<env>/. */
+export class EnvironmentChart extends Chart {
+  readonly webService: WebService;
+
+  constructor(scope: Construct, id: string, props: EnvironmentChartProps) {
+    const { env, contract } = props;
+    super(scope, id, { ...props, namespace: env.namespace, labels: commonLabels(env, props.imageTag) });
+    const name = service.name;
+    const image = `${imageRepository(env)}:${props.imageTag}`;
+    const environment = serverEnvironment(env, contract);
+    const replicas = props.replicas ?? (env.production ? { min: 3, max: 10 } : { min: 2, max: 4 });
+
+    const appSecret = new ExternalSecret(this, 'secret', {
+      name,
+      clusterSecretStore: externalSecrets.clusterSecretStore,
+      entries: [...databaseEntries(env), ...jwtEntries(env)],
+      component: components.secrets,
+      wave: syncWaves.foundation,
+    });
+
+    new MigrationJob(this, 'migration', {
+      env,
+      name: `${name}-migrate`,
+      image,
+      version: props.imageTag,
+      contract,
+      clusterSecretStore: externalSecrets.clusterSecretStore,
+      databaseEntries: databaseEntries(env),
+      environment: { NODE_ENV: environment.NODE_ENV, DB_NAME: databaseName, LOG_LEVEL: environment.LOG_LEVEL },
+    });
+
+    this.webService = new WebService(this, 'server', {
+      env,
+      name,
+      image,
+      version: props.imageTag,
+      contract,
+      environment,
+      secretName: appSecret.secretName,
+      secretEnvironment: Object.fromEntries(
+        [...databaseEntries(env), ...jwtEntries(env)].map((entry) => [entry.secretKey, entry.secretKey]),
+      ),
+      replicas,
+    });
+
+    new AlbIngress(this, 'ingress', {
+      name,
+      host: env.host,
+      service: this.webService.service,
+      servicePort: contract.httpPort,
+      contract,
+      loadBalancerName: instanceName(env),
+      tags: { Service: service.name, Environment: env.name },
+    });
+
+    new ServerNetworkPolicy(this, 'network-policy', {
+      name,
+      pods: this.webService.pods,
+      vpcCidr: env.vpcCidr,
+      httpPort: contract.httpPort,
+      metricsPort: contract.metricsPort,
+      monitoringNamespace: monitoring.namespace,
+    });
+
+    new Monitoring(this, 'monitoring', {
+      name,
+      namespace: env.namespace,
+      environmentName: env.name,
+      serviceSelector: this.webService.selectorLabels,
+      metricsPortName: portNames.metrics,
+      metricsPath: contract.paths.metrics,
+      deploymentName: name,
+      containerName,
+      prometheusSelectorLabels: monitoring.prometheusSelectorLabels,
+      grafanaDashboardLabels: monitoring.grafanaDashboardLabels,
+      runbookUrl: `https://github.com/${gitRepository.slug}/blob/${gitRepository.targetRevision}/RUNBOOK.md`,
+    });
+  }
+}

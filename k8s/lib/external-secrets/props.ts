@@ -1,0 +1,28 @@
+export interface SecretEntry {
+  /** Key in the Kubernetes Secret (the server's environment variable name). */
+  readonly secretKey: string;
+  /** Secrets Manager secret name. */
+  readonly remoteKey: string;
+  /** JSON key inside that secret. */
+  readonly property: string;
+}
+
+/** Argo CD hook placement, for a secret that a PreSync hook needs before the Sync phase. */
+export interface HookPlacement {
+  readonly hook: 'PreSync';
+  readonly wave: number;
+  readonly deletePolicy: string;
+}
+
+export interface ExternalSecretProps {
+  /** Name of the ExternalSecret and of the Secret it writes. */
+  readonly name: string;
+  readonly clusterSecretStore: string;
+  readonly entries: readonly SecretEntry[];
+  /** How often ESO re-reads Secrets Manager, so a rotated value reaches the Secret without a deploy. @default 15m */
+  readonly refreshInterval?: string;
+  readonly component: string;
+  /** Sync wave as a normal resource; ignored when `hook` is set. */
+  readonly wave?: number;
+  readonly hook?: HookPlacement;
+}

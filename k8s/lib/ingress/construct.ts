@@ -1,0 +1,88 @@
+import * as kplus from 'cdk8s-plus-34';
+import { Construct } from 'constructs';
+import { components, labelKeys } from '../labels.js';
+import { syncWave, syncWaves } from '../sync-waves.js';
+import type { ServerContract } from '../../../platform/server-contract.js';
+import type { AlbIngressProps } from './props.js';
+
+/** Annotation keys of the AWS Load Balancer Controller (docs: guide/ingress/annotations). */
+export const albAnnotations = {
+  scheme: 'alb.ingress.kubernetes.io/scheme',
+  targetType: 'alb.ingress.kubernetes.io/target-type',
+  listenPorts: 'alb.ingress.kubernetes.io/listen-ports',
+  sslRedirect: 'alb.ingress.kubernetes.io/ssl-redirect',
+  sslPolicy: 'alb.ingress.kubernetes.io/ssl-policy',
+  loadBalancerName: 'alb.ingress.kubernetes.io/load-balancer-name',
+  loadBalancerAttributes: 'alb.ingress.kubernetes.io/load-balancer-attributes',
+  targetGroupAttributes: 'alb.ingress.kubernetes.io/target-group-attributes',
+  healthcheckPath: 'alb.ingress.kubernetes.io/healthcheck-path',
+  healthcheckPort: 'alb.ingress.kubernetes.io/healthcheck-port',
+  successCodes: 'alb.ingress.kubernetes.io/success-codes',
+  tags: 'alb.ingress.kubernetes.io/tags',
+} as const;
+
+/**
+ * How long the ALB keeps a deregistering target draining. The pod is deregistered when it starts terminating; it
+ * then sleeps preStopSleepSeconds, and the server drains and force-closes everything by SHUTDOWN_FORCE_MS after
+ * SIGTERM. The ALB must not cut connections earlier than that, so the delay covers preStop + force.
+ */
+export function deregistrationDelaySeconds(contract: ServerContract): number {
+  return contract.preStopSleepSeconds + Math.ceil(contract.shutdownForceMs / 1000);
+}
+
+function stringMap(entries: Readonly<Record<string, string | number>>): string {
+  return Object.entries(entries)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(',');
+}
+
+/**
+ * Internet-facing ALB for one host: IP targets (pods registered directly, so readiness gates apply), HTTP redirected
+ * to HTTPS, certificate discovered in ACM from the TLS host, WebSocket-friendly idle timeout.
+ */
+export class AlbIngress extends Construct {
+  readonly ingress: kplus.Ingress;
+
+  constructor(scope: Construct, id: string, props: AlbIngressProps) {
+    super(scope, id);
+    const { contract } = props;
+    const annotations: Record<string, string> = {
+      ...syncWave(syncWaves.traffic),
+      [albAnnotations.scheme]: 'internet-facing',
+      [albAnnotations.targetType]: 'ip',
+      [albAnnotations.listenPorts]: JSON.stringify([{ HTTP: 80 }, { HTTPS: 443 }]),
+      [albAnnotations.sslRedirect]: '443',
+      [albAnnotations.sslPolicy]: props.sslPolicy ?? 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+      [albAnnotations.loadBalancerName]: props.loadBalancerName,
+      // Above the server's heartbeat, so an idle WebSocket is never cut by the ALB.
+      [albAnnotations.loadBalancerAttributes]: stringMap({
+        'idle_timeout.timeout_seconds': contract.loadBalancerIdleTimeoutSeconds,
+        'routing.http.drop_invalid_header_fields.enabled': 'true',
+      }),
+      [albAnnotations.targetGroupAttributes]: stringMap({
+        'deregistration_delay.timeout_seconds': deregistrationDelaySeconds(contract),
+      }),
+      // Liveness, which never touches the DB: a database hiccup must not empty the target group. /ready already
+      // takes a pod out through the Service endpoints, which the controller deregisters.
+      [albAnnotations.healthcheckPath]: contract.paths.liveness,
+      [albAnnotations.healthcheckPort]: 'traffic-port',
+      [albAnnotations.successCodes]: '200',
+    };
+    if (props.tags) annotations[albAnnotations.tags] = stringMap(props.tags);
+
+    this.ingress = new kplus.Ingress(this, 'ingress', {
+      metadata: { name: props.name, labels: { [labelKeys.component]: components.server }, annotations },
+      className: 'alb',
+      // No secret: the controller finds the ACM certificate whose name matches the host.
+      tls: [{ hosts: [props.host] }],
+      rules: [
+        {
+          host: props.host,
+          path: '/',
+          pathType: kplus.HttpIngressPathType.PREFIX,
+          backend: kplus.IngressBackend.fromService(props.service, { port: props.servicePort }),
+        },
+      ],
+    });
+  }
+}

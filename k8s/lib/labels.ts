@@ -1,0 +1,50 @@
+import { service } from '../../platform/environments.js';
+import type { Environment } from '../../platform/environments.js';
+
+/** The recommended `app.kubernetes.io/*` labels, so `kubectl get all -l app.kubernetes.io/instance=...` finds everything. */
+export const labelKeys = {
+  name: 'app.kubernetes.io/name',
+  instance: 'app.kubernetes.io/instance',
+  version: 'app.kubernetes.io/version',
+  component: 'app.kubernetes.io/component',
+  partOf: 'app.kubernetes.io/part-of',
+  managedBy: 'app.kubernetes.io/managed-by',
+} as const;
+
+export type Labels = Record<string, string>;
+
+/** One release of the service in one environment: `desktop-backend-staging`. */
+export function instanceName(env: Environment): string {
+  return `${service.name}-${env.name}`;
+}
+
+/** Labels every object of an environment carries (Chart-wide). */
+export function commonLabels(env: Environment, version: string): Labels {
+  return {
+    [labelKeys.name]: service.name,
+    [labelKeys.instance]: instanceName(env),
+    [labelKeys.version]: version,
+    [labelKeys.partOf]: service.partOf,
+    [labelKeys.managedBy]: 'cdk8s',
+  };
+}
+
+/**
+ * Labels that select the pods of one component. Never the version: selectors are immutable and must match the pods
+ * of every release.
+ */
+export function selectorLabels(env: Environment, component: string): Labels {
+  return {
+    [labelKeys.name]: service.name,
+    [labelKeys.instance]: instanceName(env),
+    [labelKeys.component]: component,
+  };
+}
+
+export const components = {
+  server: 'server',
+  migration: 'migration',
+  secrets: 'secrets',
+  monitoring: 'monitoring',
+  delivery: 'delivery',
+} as const;

@@ -1,0 +1,25 @@
+import type { Duration } from 'cdk8s';
+import type { Environment } from '../../../platform/environments.js';
+import type { ServerContract } from '../../../platform/server-contract.js';
+import type { SecretEntry } from '../external-secrets/index.js';
+
+export interface MigrationJobProps {
+  readonly env: Environment;
+  /** Name of the Job; its ExternalSecret and Secret are named `<name>-db`. */
+  readonly name: string;
+  /** The server's image: the migrations ship in it and run with its command. */
+  readonly image: string;
+  readonly version: string;
+  readonly contract: ServerContract;
+  readonly clusterSecretStore: string;
+  /** Database credentials the migration reads: Secret key (the variable name) → Secrets Manager key and property. */
+  readonly databaseEntries: readonly SecretEntry[];
+  /** Plain environment variables (DB_NAME, NODE_ENV, LOG_LEVEL). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** @default 2 */
+  readonly backoffLimit?: number;
+  /** A migration that runs longer is killed and the sync fails. @default 10 minutes */
+  readonly activeDeadline?: Duration;
+  /** A failed Job stays this long for `kubectl logs` unless the next sync replaces it first. @default 1 day */
+  readonly ttlAfterFinished?: Duration;
+}

@@ -1,0 +1,37 @@
+import type { Labels } from '../labels.js';
+
+export interface AlertThresholds {
+  /** Share of 5xx among all HTTP responses over 5 minutes. @default 0.05 */
+  readonly errorRatio: number;
+  /** p99 HTTP latency in seconds. @default 1 */
+  readonly p99LatencySeconds: number;
+  /** Container restarts within 30 minutes. @default 3 */
+  readonly restarts: number;
+  /** Abnormal WebSocket closes over 5 minutes, as a share of open connections. @default 0.1 */
+  readonly wsDropRatio: number;
+  /** p99 event delivery lag in seconds. @default 2 */
+  readonly eventLagP99Seconds: number;
+}
+
+export interface MonitoringProps {
+  /** Name of the ServiceMonitor, PrometheusRule and dashboard ConfigMap (suffixed). */
+  readonly name: string;
+  readonly namespace: string;
+  readonly environmentName: string;
+  /** Labels of the Service that exposes the metrics port. */
+  readonly serviceSelector: Labels;
+  readonly metricsPortName: string;
+  readonly metricsPath: string;
+  /** The Deployment and container the kube-state-metrics alerts watch. */
+  readonly deploymentName: string;
+  readonly containerName: string;
+  /** Labels the Prometheus instance selects ServiceMonitors and PrometheusRules by. */
+  readonly prometheusSelectorLabels: Labels;
+  /** Labels the Grafana sidecar loads dashboards by. */
+  readonly grafanaDashboardLabels: Labels;
+  /** Base URL of the runbook; each alert links to `#<alert name in lower case>`. */
+  readonly runbookUrl: string;
+  readonly thresholds?: Partial<AlertThresholds>;
+  /** @default 30s */
+  readonly scrapeInterval?: string;
+}

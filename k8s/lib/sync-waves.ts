@@ -1,0 +1,33 @@
+/**
+ * Argo CD applies a sync in phases (PreSync hooks, then Sync), and within a phase in waves, waiting for each wave to
+ * be healthy before the next one. The order this service needs:
+ *
+ * PreSync (hooks, re-created on every sync):
+ *   namespace           created by the Application (CreateNamespace + managedNamespaceMetadata) before any hook; a
+ *                       Namespace object in charts-out/ would only be applied in the Sync phase, after the migration.
+ *   0 migrationSecret   ExternalSecret of the DB credentials for the migration; healthy once the Secret exists.
+ *   1 migration         the migration Job; the sync stops here if it fails, so no pod of the new release starts on an
+ *                       old schema.
+ * Sync:
+ *   0 foundation        ServiceAccount, app ExternalSecret, NetworkPolicy, monitoring objects.
+ *   1 traffic           Service and Ingress: the ALB target group must exist before pods are created, otherwise the
+ *                       controller's webhook injects no readiness gate into them.
+ *   2 workload          Deployment, HorizontalPodAutoscaler, PodDisruptionBudget.
+ */
+export const syncWaves = {
+  migrationSecret: 0,
+  migration: 1,
+  foundation: 0,
+  traffic: 1,
+  workload: 2,
+} as const;
+
+export const argoAnnotations = {
+  syncWave: 'argocd.argoproj.io/sync-wave',
+  hook: 'argocd.argoproj.io/hook',
+  hookDeletePolicy: 'argocd.argoproj.io/hook-delete-policy',
+} as const;
+
+export function syncWave(wave: number): Record<string, string> {
+  return { [argoAnnotations.syncWave]: String(wave) };
+}

@@ -1,0 +1,66 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { ApiObject, App, YamlOutputType } from 'cdk8s';
+import type { Chart } from 'cdk8s';
+import { environments, gitRepository } from '../platform/environments.js';
+import type { Environment } from '../platform/environments.js';
+import { readPin } from '../platform/pins.js';
+import { serverContract } from '../platform/server-contract.js';
+import { ArgoCdChart } from './charts/argocd-chart.js';
+import { EnvironmentChart } from './charts/environment-chart.js';
+import type { ResourceKind } from './lib/argocd-application/index.js';
+
+const outputFileExtension = '.yaml';
+
+/** Group and kind of every object the charts render, sorted and without duplicates. */
+export function renderedKinds(charts: readonly Chart[]): ResourceKind[] {
+  const kinds = new Map<string, ResourceKind>();
+  for (const chart of charts) {
+    for (const object of chart.node.findAll().filter((node) => node instanceof ApiObject)) {
+      // "apps/v1" → "apps"; "v1" → "" (the core group)
+      const group = object.apiVersion.split('/').slice(0, -1).join('/');
+      kinds.set(`${group}/${object.kind}`, { group, kind: object.kind });
+    }
+  }
+  return [...kinds.values()].sort((a, b) => `${a.group}/${a.kind}`.localeCompare(`${b.group}/${b.kind}`));
+}
+
+/**
+ * Renders every environment into <rootDir>/charts-out/<env>/ (one file per object, named <Kind>.<name>.yaml) and the
+ * Argo CD objects into <rootDir>/argocd/. Both folders are emptied first, so an object removed from the code
+ * disappears from the output.
+ */
+export function render(
+  rootDir: string,
+  envs: readonly Environment[] = environments,
+  imageTagOf: (env: Environment) => string = (env) => readPin(env.name).imageTag,
+): void {
+  const chartsDir = join(rootDir, gitRepository.chartsDir);
+  const argocdDir = join(rootDir, gitRepository.argocdDir);
+  rmSync(chartsDir, { recursive: true, force: true });
+  rmSync(argocdDir, { recursive: true, force: true });
+
+  const manifests = new App({
+    outdir: chartsDir,
+    outputFileExtension,
+    yamlOutputType: YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE,
+  });
+  const charts = envs.map(
+    (env) =>
+      new EnvironmentChart(manifests, env.name, {
+        env,
+        imageTag: imageTagOf(env),
+        contract: serverContract,
+      }),
+  );
+
+  const delivery = new App({
+    outdir: argocdDir,
+    outputFileExtension,
+    yamlOutputType: YamlOutputType.FILE_PER_RESOURCE,
+  });
+  new ArgoCdChart(delivery, 'argocd', { environments: envs, namespacedKinds: renderedKinds(charts) });
+
+  manifests.synth();
+  delivery.synth();
+}

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { IExternalSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret';
+import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { IJob } from 'kubernetes-models/batch/v1/Job';
+import { externalSecrets } from '../../../platform/environments.js';
+import { environmentObjects, environments, findObject } from '../rendered.js';
+
+const durationSeconds = (value: string) => {
+  const match = /^(\d+)([smh])$/.exec(value);
+  assert.ok(match, `duration ${value}`);
+  return Number(match[1]) * { s: 1, m: 60, h: 3600 }[match[2] as 's' | 'm' | 'h'];
+};
+
+for (const env of environments) {
+  const externalSecretObjects = environmentObjects(env.name).filter(
+    (object) => object.kind === 'ExternalSecret',
+  ) as unknown as IExternalSecret[];
+
+  describe(`ExternalSecrets (${env.name})`, () => {
+    it("read only the environment's Secrets Manager secrets, by platform's keys, through the ClusterSecretStore", () => {
+      const allowed = new Map<string, string[]>([
+        [env.secrets.database, Object.values(externalSecrets.databaseKeys)],
+        [env.secrets.jwt, Object.values(externalSecrets.jwtKeys)],
+      ]);
+      for (const externalSecret of externalSecretObjects) {
+        assert.deepEqual(externalSecret.spec!.secretStoreRef, {
+          kind: 'ClusterSecretStore',
+          name: externalSecrets.clusterSecretStore,
+        });
+        for (const entry of externalSecret.spec!.data!) {
+          assert.ok(allowed.get(entry.remoteRef.key)?.includes(entry.remoteRef.property!), JSON.stringify(entry));
+        }
+      }
+    });
+
+    it('refresh often enough for a rotated value to arrive within the hour', () => {
+      for (const externalSecret of externalSecretObjects) {
+        assert.ok(durationSeconds(externalSecret.spec!.refreshInterval!) <= 3600);
+      }
+    });
+
+    it('provide every Secret key the server and the migration read, in Secrets the ExternalSecrets own', () => {
+      const produced = new Map(
+        externalSecretObjects.map((externalSecret) => {
+          assert.equal(externalSecret.spec!.target!.creationPolicy, 'Owner');
+          return [externalSecret.spec!.target!.name!, externalSecret.spec!.data!.map((entry) => entry.secretKey)];
+        }),
+      );
+      const deployment = findObject(env.name, 'Deployment') as unknown as IDeployment;
+      const job = findObject(env.name, 'Job') as unknown as IJob;
+      const references = [deployment.spec!.template, job.spec!.template].flatMap((template) =>
+        (template.spec!.containers[0]!.env ?? []).flatMap((variable) => variable.valueFrom?.secretKeyRef ?? []),
+      );
+      assert.ok(references.length >= 9);
+      for (const reference of references) {
+        assert.ok(produced.get(reference.name!)?.includes(reference.key), `${reference.name}/${reference.key}`);
+      }
+    });
+  });
+}

@@ -1,0 +1,247 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { IPrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
+import type { IServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
+import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import type { IService } from 'kubernetes-models/v1/Service';
+import { Registry } from 'prom-client';
+import { stringify } from 'yaml';
+import { monitoring } from '../../../platform/environments.js';
+import { serverContract } from '../../../platform/server-contract.js';
+import { loadDatabaseConfig } from '../../../server/src/config/index.js';
+import { createPool } from '../../../server/src/db/index.js';
+import { createDesktopMetrics } from '../../../server/src/desktop/metrics.js';
+import { createMetrics } from '../../../server/src/metrics/index.js';
+import { alertNames, metricNames } from '../../lib/monitoring/index.js';
+import { environments, findObject } from '../rendered.js';
+
+const workDir = mkdtempSync(join(tmpdir(), 'k8s-promtool-'));
+
+function promtool(...args: string[]): string {
+  try {
+    return execFileSync('promtool', args, { cwd: workDir, encoding: 'utf8', stdio: 'pipe' });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    assert.fail(`promtool ${args.join(' ')} failed:\n${stdout ?? ''}${stderr ?? ''}`);
+  }
+}
+
+interface AlertCase {
+  readonly alert: string;
+  readonly evalTime: string;
+  /** Series that make the alert fire. */
+  readonly series: readonly { series: string; values: string }[];
+  /** Labels the firing alert carries from its expression (beyond the rule's own). */
+  readonly resultLabels: Record<string, string>;
+}
+
+for (const env of environments) {
+  const rule = findObject(env.name, 'PrometheusRule') as unknown as IPrometheusRule;
+  const groups = rule.spec.groups!;
+  const rules = groups.flatMap((group) => group.rules ?? []);
+  const ns = env.namespace;
+  const app = `namespace="${ns}", job="desktop-backend"`;
+  const http = metricNames.httpRequestDuration;
+  const histogram = (name: string, slowBucket: string) => [
+    { series: `${name}_bucket{${app}, le="0.5"}`, values: '0+0x30' },
+    { series: `${name}_bucket{${app}, le="${slowBucket}"}`, values: '0+0x30' },
+    { series: `${name}_bucket{${app}, le="10"}`, values: '0+10x30' },
+    { series: `${name}_bucket{${app}, le="+Inf"}`, values: '0+10x30' },
+  ];
+
+  const cases: AlertCase[] = [
+    {
+      alert: alertNames.errorRatio,
+      evalTime: '15m',
+      series: [
+        { series: `${http}_count{${app}, method="GET", route="/api/me", status="500"}`, values: '0+10x20' },
+        { series: `${http}_count{${app}, method="GET", route="/api/me", status="200"}`, values: '0+10x20' },
+      ],
+      resultLabels: {},
+    },
+    { alert: alertNames.latency, evalTime: '20m', series: histogram(http, '1'), resultLabels: {} },
+    {
+      alert: alertNames.notReady,
+      evalTime: '15m',
+      series: [
+        {
+          series: `${metricNames.deploymentUnavailableReplicas}{namespace="${ns}", deployment="desktop-backend"}`,
+          values: '1x20',
+        },
+      ],
+      resultLabels: { namespace: ns, deployment: 'desktop-backend' },
+    },
+    {
+      alert: alertNames.restarts,
+      evalTime: '10m',
+      series: [
+        {
+          series: `${metricNames.containerRestarts}{namespace="${ns}", pod="desktop-backend-7d9f8-abcde", container="server"}`,
+          values: '0 1 2 3 4 5 5 5 5 5 5',
+        },
+      ],
+      resultLabels: { pod: 'desktop-backend-7d9f8-abcde' },
+    },
+    {
+      alert: alertNames.wsDrops,
+      evalTime: '15m',
+      series: [
+        { series: `${metricNames.wsCloses}{${app}, code="1006"}`, values: '0+50x20' },
+        { series: `${metricNames.wsConnectionsOpen}{${app}, pod="a"}`, values: '100x20' },
+      ],
+      resultLabels: {},
+    },
+    {
+      alert: alertNames.eventLag,
+      evalTime: '20m',
+      series: histogram(metricNames.eventDeliveryLag, '2.5'),
+      resultLabels: {},
+    },
+  ];
+
+  /** A healthy service, plus a failing one in another namespace that these rules must not see. */
+  const healthy = [
+    { series: `${http}_count{${app}, method="GET", route="/api/me", status="200"}`, values: '0+100x40' },
+    { series: `${http}_count{${app}, method="GET", route="/api/me", status="500"}`, values: '0+0x40' },
+    { series: `${http}_bucket{${app}, le="0.1"}`, values: '0+100x40' },
+    { series: `${http}_bucket{${app}, le="+Inf"}`, values: '0+100x40' },
+    { series: `${http}_count{namespace="other", job="desktop-backend", status="500"}`, values: '0+100x40' },
+    {
+      series: `${metricNames.deploymentUnavailableReplicas}{namespace="${ns}", deployment="desktop-backend"}`,
+      values: '0x40',
+    },
+    {
+      series: `${metricNames.deploymentUnavailableReplicas}{namespace="other", deployment="desktop-backend"}`,
+      values: '3x40',
+    },
+    { series: `${metricNames.containerRestarts}{namespace="${ns}", pod="p", container="server"}`, values: '2x40' },
+    { series: `${metricNames.wsCloses}{${app}, code="1001"}`, values: '0+500x40' },
+    { series: `${metricNames.wsCloses}{${app}, code="1000"}`, values: '0+50x40' },
+    { series: `${metricNames.wsConnectionsOpen}{${app}, pod="a"}`, values: '1000x40' },
+    { series: `${metricNames.eventDeliveryLag}_bucket{${app}, le="0.05"}`, values: '0+100x40' },
+    { series: `${metricNames.eventDeliveryLag}_bucket{${app}, le="+Inf"}`, values: '0+100x40' },
+  ];
+
+  describe(`alert rules (${env.name})`, () => {
+    const rulesFile = `rules-${env.name}.yaml`;
+    writeFileSync(join(workDir, rulesFile), stringify({ groups }));
+
+    it('pass `promtool check rules`', () => {
+      assert.match(promtool('check', 'rules', rulesFile), /SUCCESS/);
+    });
+
+    it('cover the failure modes: 5xx ratio, latency, readiness, restarts, WebSocket drops, event lag', () => {
+      assert.deepEqual(rules.map((candidate) => candidate.alert).sort(), Object.values(alertNames).sort());
+      for (const candidate of rules) {
+        assert.ok(candidate.labels?.severity, `${candidate.alert} has a severity`);
+        assert.match(candidate.annotations?.runbook_url ?? '', /RUNBOOK\.md#/);
+      }
+    });
+
+    for (const alertCase of cases) {
+      it(`fires ${alertCase.alert} (promtool test rules)`, () => {
+        const definition = rules.find((candidate) => candidate.alert === alertCase.alert)!;
+        const testFile = `test-${env.name}-${alertCase.alert}.yaml`;
+        writeFileSync(
+          join(workDir, testFile),
+          stringify({
+            rule_files: [rulesFile],
+            evaluation_interval: '1m',
+            tests: [
+              {
+                interval: '1m',
+                input_series: alertCase.series,
+                alert_rule_test: [
+                  {
+                    eval_time: alertCase.evalTime,
+                    alertname: alertCase.alert,
+                    exp_alerts: [
+                      {
+                        exp_labels: { ...definition.labels, ...alertCase.resultLabels },
+                        exp_annotations: definition.annotations,
+                      },
+                    ],
+                  },
+                ],
+              },
+            ],
+          }),
+        );
+        assert.match(promtool('test', 'rules', testFile), /SUCCESS/);
+      });
+    }
+
+    it('stays silent for a healthy service, whatever happens in other namespaces (promtool test rules)', () => {
+      const testFile = `test-${env.name}-healthy.yaml`;
+      writeFileSync(
+        join(workDir, testFile),
+        stringify({
+          rule_files: [rulesFile],
+          evaluation_interval: '1m',
+          tests: [
+            {
+              interval: '1m',
+              input_series: healthy,
+              alert_rule_test: Object.values(alertNames).map((alertname) => ({
+                eval_time: '35m',
+                alertname,
+                exp_alerts: [],
+              })),
+            },
+          ],
+        }),
+      );
+      assert.match(promtool('test', 'rules', testFile), /SUCCESS/);
+    });
+
+    it('scrapes the metrics port of the server Service, through the labels Prometheus selects', () => {
+      const serviceMonitor = findObject(env.name, 'ServiceMonitor') as unknown as IServiceMonitor;
+      const service = findObject(env.name, 'Service') as unknown as IService;
+      for (const [key, value] of Object.entries(monitoring.prometheusSelectorLabels)) {
+        assert.equal(serviceMonitor.metadata!.labels![key], value);
+        assert.equal(rule.metadata!.labels![key], value);
+      }
+      for (const [key, value] of Object.entries(serviceMonitor.spec.selector.matchLabels!)) {
+        assert.equal(service.metadata!.labels![key], value, key);
+      }
+      const endpoint = serviceMonitor.spec.endpoints[0]!;
+      const port = service.spec!.ports!.find((candidate) => candidate.name === endpoint.port);
+      assert.equal(port?.port, serverContract.metricsPort);
+      assert.equal(endpoint.path, serverContract.paths.metrics);
+    });
+
+    it('ships a Grafana dashboard the sidecar loads', () => {
+      const dashboard = findObject(env.name, 'ConfigMap') as unknown as IConfigMap;
+      for (const [key, value] of Object.entries(monitoring.grafanaDashboardLabels)) {
+        assert.equal(dashboard.metadata!.labels![key], value);
+      }
+      const [json] = Object.values(dashboard.data!);
+      const parsed = JSON.parse(json!) as { panels: unknown[]; uid: string };
+      assert.ok(parsed.panels.length >= 6);
+    });
+  });
+}
+
+describe('metric names', () => {
+  const pool = createPool(loadDatabaseConfig({ DB_HOST: '127.0.0.1', DB_USER: 'nobody' }));
+  after(() => pool.end());
+
+  it('are the ones the server registers, with the labels the alerts use', () => {
+    const { registry } = createMetrics(pool);
+    const desktopRegistry = new Registry();
+    createDesktopMetrics(desktopRegistry);
+    const labelsOf = (name: string, source: Registry) => {
+      const metric = source.getSingleMetric(name) as unknown as { labelNames?: string[] } | undefined;
+      assert.ok(metric, `the server registers ${name}`);
+      return metric.labelNames ?? [];
+    };
+    assert.deepEqual(labelsOf(metricNames.httpRequestDuration, registry), ['method', 'route', 'status']);
+    assert.deepEqual(labelsOf(metricNames.wsCloses, desktopRegistry), ['code']);
+    labelsOf(metricNames.wsConnectionsOpen, desktopRegistry);
+    labelsOf(metricNames.eventDeliveryLag, desktopRegistry);
+  });
+});

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { IJob } from 'kubernetes-models/batch/v1/Job';
+import { argoAnnotations } from '../../lib/sync-waves.js';
+import { environmentObjects, environments, findObject } from '../rendered.js';
+import type { KubeObject } from '../rendered.js';
+
+/** Where Argo CD applies an object: phase first (PreSync hooks before Sync), then wave. */
+function placement(object: KubeObject): { phase: string; wave: number } {
+  const annotations = object.metadata.annotations ?? {};
+  const wave = annotations[argoAnnotations.syncWave];
+  assert.ok(wave !== undefined, `${object.kind}/${object.metadata.name} has an explicit sync wave`);
+  return { phase: annotations[argoAnnotations.hook] ?? 'Sync', wave: Number(wave) };
+}
+
+const phaseOrder = ['PreSync', 'Sync'];
+function before(first: KubeObject, second: KubeObject): boolean {
+  const a = placement(first);
+  const b = placement(second);
+  const phases = phaseOrder.indexOf(a.phase) - phaseOrder.indexOf(b.phase);
+  return phases < 0 || (phases === 0 && a.wave < b.wave);
+}
+
+for (const env of environments) {
+  const objects = environmentObjects(env.name);
+  const job = findObject(env.name, 'Job');
+  const deployment = findObject(env.name, 'Deployment');
+  const appSecret = objects.find((object) => object.kind === 'ExternalSecret' && placement(object).phase === 'Sync')!;
+  const migrationSecret = objects.find(
+    (object) => object.kind === 'ExternalSecret' && placement(object).phase === 'PreSync',
+  )!;
+
+  describe(`sync order (${env.name})`, () => {
+    it('runs the migration as a PreSync hook, after its own ExternalSecret hook, before everything else', () => {
+      assert.equal(placement(job).phase, 'PreSync');
+      assert.ok(migrationSecret, 'the migration has an ExternalSecret hook');
+      assert.ok(before(migrationSecret, job));
+      const migrationSecretName = migrationSecret.metadata.name;
+      const references = ((job as unknown as IJob).spec!.template.spec!.containers[0]!.env ?? []).flatMap(
+        (variable) => variable.valueFrom?.secretKeyRef?.name ?? [],
+      );
+      assert.deepEqual([...new Set(references)], [migrationSecretName]);
+      for (const object of objects.filter((candidate) => placement(candidate).phase === 'Sync')) {
+        assert.ok(before(job, object), `${object.kind} is applied after the migration`);
+      }
+    });
+
+    it('re-creates hooks on every sync and keeps a failed migration for its logs', () => {
+      const policies = (object: KubeObject) =>
+        object.metadata.annotations![argoAnnotations.hookDeletePolicy]!.split(',');
+      assert.ok(policies(job).includes('BeforeHookCreation'));
+      assert.ok(policies(job).includes('HookSucceeded'));
+      assert.ok(!policies(job).includes('HookFailed'));
+      // Deleting the secret hook when it turns healthy would delete the Secret before the Job starts.
+      assert.deepEqual(policies(migrationSecret), ['BeforeHookCreation']);
+      const spec = (job as unknown as IJob).spec!;
+      assert.ok(spec.backoffLimit !== undefined && spec.activeDeadlineSeconds !== undefined);
+      assert.ok(spec.ttlSecondsAfterFinished! >= 3600, 'Argo CD must see the Job finish before the TTL removes it');
+    });
+
+    it('applies the Secret, then the Service and Ingress, then the pods (so they get the ALB readiness gate)', () => {
+      const service = findObject(env.name, 'Service');
+      const ingress = findObject(env.name, 'Ingress');
+      assert.ok(before(appSecret, deployment));
+      assert.ok(before(service, deployment));
+      assert.ok(before(ingress, deployment));
+      assert.ok(!before(findObject(env.name, 'HorizontalPodAutoscaler'), deployment));
+    });
+
+    it('renders no Namespace: Argo CD creates it before the PreSync hooks (see the Application)', () => {
+      assert.equal(objects.filter((object) => object.kind === 'Namespace').length, 0);
+      for (const object of objects) assert.equal(object.metadata.namespace, env.namespace);
+    });
+  });
+}

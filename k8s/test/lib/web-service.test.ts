@@ -1,0 +1,192 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import type { IJob } from 'kubernetes-models/batch/v1/Job';
+import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import type { IPodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec';
+import type { IService } from 'kubernetes-models/v1/Service';
+import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { imageRepository } from '../../../platform/environments.js';
+import { readPin } from '../../../platform/pins.js';
+import { serverContract } from '../../../platform/server-contract.js';
+import { loadConfig, loadDatabaseConfig } from '../../../server/src/config/index.js';
+import { labelKeys } from '../../lib/labels.js';
+import { environments, findObject, repoRoot } from '../rendered.js';
+
+function matches(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined) {
+  assert.ok(selector && Object.keys(selector).length > 0, 'an empty selector selects everything');
+  return Object.entries(selector).every(([key, value]) => labels?.[key] === value);
+}
+
+/** What the kubelet would put in the container's environment, with stand-ins for the Secret's values. */
+function containerEnvironment(template: IPodTemplateSpec): Record<string, string> {
+  const secretStandIns: Record<string, string> = {
+    DB_HOST: 'db.internal',
+    DB_PORT: '3306',
+    DB_USER: 'desktop',
+    DB_PASSWORD: 'pw',
+    JWT_SECRET: 'x'.repeat(48),
+  };
+  const env: Record<string, string> = {};
+  for (const variable of template.spec!.containers[0]!.env ?? []) {
+    if (variable.value !== undefined) env[variable.name] = variable.value;
+    else {
+      assert.ok(variable.valueFrom?.secretKeyRef, `${variable.name} comes from a Secret`);
+      env[variable.name] = secretStandIns[variable.name] ?? 'stand-in';
+    }
+  }
+  return env;
+}
+
+const configSource = readFileSync(`${repoRoot}/server/src/config/config.ts`, 'utf8');
+
+for (const env of environments) {
+  const deployment = findObject(env.name, 'Deployment') as unknown as IDeployment;
+  const job = findObject(env.name, 'Job') as unknown as IJob;
+  const podTemplate = deployment.spec!.template;
+  const podLabels = podTemplate.metadata!.labels;
+  const server = podTemplate.spec!.containers[0]!;
+  const gracePeriod = podTemplate.spec!.terminationGracePeriodSeconds!;
+
+  describe(`server workload (${env.name})`, () => {
+    it('has no replica count: the HPA (autoscaling/v2, CPU) owns it, at least 3 in production and 2 elsewhere', () => {
+      assert.equal(deployment.spec!.replicas, undefined);
+      const hpa = findObject(env.name, 'HorizontalPodAutoscaler') as unknown as IHorizontalPodAutoscaler;
+      assert.deepEqual(hpa.spec.scaleTargetRef, {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        name: deployment.metadata!.name,
+      });
+      assert.ok(hpa.spec.minReplicas! >= (env.production ? 3 : 2));
+      assert.ok(hpa.spec.maxReplicas > hpa.spec.minReplicas!);
+      assert.equal(hpa.spec.metrics![0]!.resource!.name, 'cpu');
+    });
+
+    it('is selected by the Deployment, Service, PodDisruptionBudget and NetworkPolicy through the pod labels', () => {
+      const service = findObject(env.name, 'Service') as unknown as IService;
+      const pdb = findObject(env.name, 'PodDisruptionBudget') as unknown as IPodDisruptionBudget;
+      const policy = findObject(env.name, 'NetworkPolicy') as {
+        spec?: { podSelector?: { matchLabels?: Record<string, string> } };
+      };
+      assert.ok(matches(deployment.spec!.selector.matchLabels, podLabels), 'Deployment');
+      assert.ok(matches(service.spec!.selector, podLabels), 'Service');
+      assert.ok(matches(pdb.spec!.selector!.matchLabels, podLabels), 'PodDisruptionBudget');
+      assert.ok(matches(policy.spec?.podSelector?.matchLabels, podLabels), 'NetworkPolicy');
+      assert.ok(
+        !matches(service.spec!.selector, job.spec!.template.metadata!.labels),
+        'the Service must not select migration pods',
+      );
+      assert.equal(pdb.spec!.maxUnavailable, 1);
+    });
+
+    it('selects by the recommended labels, never by the version (selectors are immutable across releases)', () => {
+      for (const key of [labelKeys.name, labelKeys.instance, labelKeys.component]) {
+        assert.ok(deployment.spec!.selector.matchLabels![key], key);
+      }
+      assert.equal(deployment.spec!.selector.matchLabels![labelKeys.version], undefined);
+      assert.equal(podLabels![labelKeys.version], readPin(env.name).imageTag);
+    });
+
+    it('runs the pinned image of the environment, never a moving tag', () => {
+      assert.equal(server.image, `${imageRepository(env)}:${readPin(env.name).imageTag}`);
+      assert.equal(job.spec!.template.spec!.containers[0]!.image, server.image);
+      assert.doesNotMatch(server.image, /:latest$/);
+      assert.deepEqual(server.command, [...serverContract.image.serverCommand]);
+      assert.deepEqual(job.spec!.template.spec!.containers[0]!.command, [...serverContract.image.migrateCommand]);
+    });
+
+    it('probes the paths and port of the server contract', () => {
+      const httpPort = server.ports!.find((port) => port.name === 'http')!;
+      const metricsPort = server.ports!.find((port) => port.name === 'metrics')!;
+      assert.equal(httpPort.containerPort, serverContract.httpPort);
+      assert.equal(metricsPort.containerPort, serverContract.metricsPort);
+      assert.deepEqual(
+        [server.startupProbe?.httpGet?.path, server.readinessProbe?.httpGet?.path, server.livenessProbe?.httpGet?.path],
+        [serverContract.paths.liveness, serverContract.paths.readiness, serverContract.paths.liveness],
+      );
+      for (const probe of [server.startupProbe, server.readinessProbe, server.livenessProbe]) {
+        assert.equal(probe?.httpGet?.port, serverContract.httpPort);
+      }
+    });
+
+    it('sleeps in preStop, and the grace period outlasts preStop + SHUTDOWN_FORCE_MS', () => {
+      const preStop = server.lifecycle?.preStop?.sleep?.seconds;
+      assert.equal(preStop, serverContract.preStopSleepSeconds);
+      assert.ok(preStop + serverContract.shutdownForceMs / 1000 < gracePeriod, `grace period ${gracePeriod}s`);
+    });
+
+    it('sets requests and limits, a writable /tmp, no service account token, and spreads over zones', () => {
+      const { requests = {}, limits = {} } = server.resources ?? {};
+      assert.deepEqual(Object.keys(requests).sort(), ['cpu', 'memory']);
+      assert.deepEqual(Object.keys(limits).sort(), ['cpu', 'memory']);
+      const tmp = server.volumeMounts?.find((mount) => mount.mountPath === '/tmp');
+      assert.ok(podTemplate.spec!.volumes?.find((volume) => volume.name === tmp?.name)?.emptyDir);
+      assert.equal(podTemplate.spec!.automountServiceAccountToken, false);
+      const serviceAccount = findObject(env.name, 'ServiceAccount') as unknown as IServiceAccount;
+      assert.equal(podTemplate.spec!.serviceAccountName, serviceAccount.metadata!.name);
+      assert.equal(serviceAccount.automountServiceAccountToken, false);
+      const zoneSpread = podTemplate.spec!.topologySpreadConstraints?.find(
+        (constraint) => constraint.topologyKey === 'topology.kubernetes.io/zone',
+      );
+      assert.ok(zoneSpread && matches(zoneSpread.labelSelector?.matchLabels, podLabels));
+    });
+
+    it('runs every container (server and migration) under the restricted Pod Security profile', () => {
+      for (const template of [podTemplate, job.spec!.template]) {
+        const pod = template.spec!;
+        assert.equal(pod.securityContext?.runAsNonRoot, true);
+        assert.equal(pod.securityContext.seccompProfile?.type, 'RuntimeDefault');
+        assert.equal(pod.hostNetwork ?? false, false);
+        for (const container of [...pod.containers, ...(pod.initContainers ?? [])]) {
+          const context = container.securityContext;
+          assert.ok(context, container.name);
+          assert.equal(context.allowPrivilegeEscalation, false, container.name);
+          assert.equal(context.privileged ?? false, false, container.name);
+          assert.deepEqual(context.capabilities?.drop, ['ALL'], container.name);
+          assert.equal(context.capabilities.add, undefined, container.name);
+          assert.equal(context.readOnlyRootFilesystem, true, container.name);
+          assert.equal(context.runAsNonRoot, true, container.name);
+          assert.equal(context.runAsUser, serverContract.image.uid, container.name);
+          assert.equal(context.seccompProfile?.type, 'RuntimeDefault', container.name);
+        }
+      }
+    });
+
+    it("gives the server an environment its own config loader accepts, with the contract's values", () => {
+      const environment = containerEnvironment(podTemplate);
+      for (const name of Object.keys(environment)) {
+        assert.match(configSource, new RegExp(`\\b${name}:`), `the server does not read ${name}`);
+      }
+      const config = loadConfig(environment);
+      assert.equal(config.nodeEnv, 'production');
+      assert.equal(config.port, serverContract.httpPort);
+      assert.equal(config.metricsPort, serverContract.metricsPort);
+      assert.equal(config.desktop.heartbeatMs, serverContract.heartbeatMs);
+      assert.deepEqual(config.shutdown, {
+        graceMs: serverContract.shutdownGraceMs,
+        forceMs: serverContract.shutdownForceMs,
+      });
+      assert.deepEqual(config.http.corsOrigins, [`https://${env.host}`]);
+      assert.equal(config.auth.required, true);
+    });
+
+    it('gives the migration Job the DB_* variables `npm run migrate` loads, and no JWT secret', () => {
+      const environment = containerEnvironment(job.spec!.template);
+      assert.doesNotThrow(() => loadDatabaseConfig(environment));
+      assert.equal(environment.JWT_SECRET, undefined);
+    });
+
+    it('never puts a credential in a plain value', () => {
+      for (const template of [podTemplate, job.spec!.template]) {
+        for (const variable of template.spec!.containers[0]!.env ?? []) {
+          if (/PASSWORD|SECRET|USER|HOST/.test(variable.name)) {
+            assert.equal(variable.value, undefined, variable.name);
+            assert.ok(variable.valueFrom?.secretKeyRef, variable.name);
+          }
+        }
+      }
+    });
+  });
+}

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { gitRepository } from '../../platform/environments.js';
+import { environments, readTree, renderRoot, renderedFiles, repoRoot } from './rendered.js';
+
+const renderedDirs = [gitRepository.chartsDir, gitRepository.argocdDir];
+
+describe('npm run synth', () => {
+  it('reproduces the committed charts-out/ and argocd/ byte for byte (run `npm run synth` and commit on failure)', () => {
+    for (const dir of renderedDirs) {
+      const committed = readTree(repoRoot, dir);
+      const fresh = readTree(renderRoot, dir);
+      assert.deepEqual([...committed.keys()], [...fresh.keys()], `files in ${dir}/ differ from a fresh render`);
+      for (const [path, text] of fresh) assert.equal(committed.get(path), text, `${path} differs from a fresh render`);
+    }
+  });
+
+  it('renders the same bytes twice (no timestamps, no random names)', async () => {
+    const { render } = await import('../render.js');
+    const secondRoot = mkdtempSync(join(tmpdir(), 'k8s-render-again-'));
+    render(secondRoot);
+    for (const dir of renderedDirs) assert.deepEqual(readTree(secondRoot, dir), readTree(renderRoot, dir));
+  });
+
+  it('renders a new environment, its Application and its project destination from one more entry', async () => {
+    const { render } = await import('../render.js');
+    const base = environments[0]!;
+    const demo = { ...base, name: 'demo', namespace: 'desktop-backend-demo', host: 'desktop.demo.example.com' };
+    const root = mkdtempSync(join(tmpdir(), 'k8s-render-demo-'));
+    render(root, [...environments, demo], () => 'abc1234');
+    const files = readTree(root, '.');
+    assert.ok(files.get('charts-out/demo/Deployment.desktop-backend.yaml')?.includes(':abc1234'));
+    assert.ok(files.get('argocd/Application.desktop-backend-demo.yaml')?.includes('path: charts-out/demo'));
+    assert.ok(files.get('argocd/AppProject.desktop-backend.yaml')?.includes('namespace: desktop-backend-demo'));
+  });
+
+  it('writes one folder per environment and nothing else under charts-out/', () => {
+    const folders = new Set(
+      renderedFiles
+        .filter((file) => file.path.startsWith(`${gitRepository.chartsDir}/`))
+        .map((file) => file.path.split('/')[1]),
+    );
+    assert.deepEqual([...folders].sort(), environments.map((env) => env.name).sort());
+  });
+
+  it('writes one object per file, named <Kind>.<name>.yaml after it, with no generated hashes or cdk8s labels', () => {
+    for (const file of renderedFiles) {
+      assert.equal(file.objects.length, 1, file.path);
+      const object = file.objects[0]!;
+      assert.equal(file.path.split('/').at(-1), `${object.kind}.${object.metadata.name}.yaml`);
+      assert.match(object.metadata.name, /^[a-z]+(-[a-z]+)*$/, `${file.path}: a readable name without hashes`);
+      assert.doesNotMatch(JSON.stringify(object), /cdk8s\.io/, `${file.path} carries a cdk8s-generated label`);
+    }
+  });
+});
