@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Release, after the image is in the registry: pins <tag> for <environment> on top of the newest main, re-renders,
+# commits charts-out/, argocd/ and the pin, and pushes. Idempotent: nothing to commit means nothing is committed.
+#
+# usage: scripts/release/publish-pin.sh <environment> <commit-sha>
+#   RELEASE_REMOTE (origin) and RELEASE_BRANCH (main) name where the commit goes.
+#
+# Why on top of the newest main rather than the built commit: other merges (and their own release commits) may have
+# landed while the image was building, and a push must be a fast-forward. The render then reflects main's k8s/ with
+# this image, which is exactly what the next CI drift check expects.
+set -euo pipefail
+
+env_name="${1:?usage: publish-pin.sh <environment> <commit-sha>}"
+tag="${2:?usage: publish-pin.sh <environment> <commit-sha>}"
+remote="${RELEASE_REMOTE:-origin}"
+branch="${RELEASE_BRANCH:-main}"
+author_name="${GIT_AUTHOR_NAME:-github-actions[bot]}"
+author_email="${GIT_AUTHOR_EMAIL:-41898282+github-actions[bot]@users.noreply.github.com}"
+
+for attempt in 1 2 3; do
+  installed="$(git rev-parse HEAD)"
+  git fetch --quiet "$remote" "$branch"
+  git checkout --quiet --detach FETCH_HEAD
+  # node_modules were installed for the built commit; reinstall only when main's lockfile differs.
+  if ! git diff --quiet "$installed" HEAD -- package-lock.json; then
+    npm ci --no-audit --no-fund
+  fi
+
+  npm run --silent release:pin -- "$env_name" "$tag"
+  npm run --silent synth
+
+  rendered=()
+  for path in charts-out argocd platform/pins; do
+    [ -e "$path" ] && rendered+=("$path")
+  done
+  git add --all -- "${rendered[@]}"
+  if git diff --cached --quiet; then
+    echo "${env_name} already runs ${tag} and charts-out/ is current: nothing to commit"
+    exit 0
+  fi
+  git -c user.name="$author_name" -c user.email="$author_email" \
+    commit --quiet -m "release(${env_name}): ${tag}" -m "Rendered by scripts/release/publish-pin.sh."
+  if git push --quiet "$remote" "HEAD:refs/heads/${branch}"; then
+    echo "pushed release(${env_name}): ${tag} to ${remote}/${branch}"
+    exit 0
+  fi
+  echo "push rejected on attempt ${attempt} (${branch} moved); redoing it on the new ${branch}" >&2
+done
+echo "gave up after 3 attempts: ${branch} keeps moving" >&2
+exit 1
