@@ -1,0 +1,169 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import cors from 'cors';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { serverContract } from '../../platform/server-contract.js';
+import { authRouter, TokenService, UserRepository } from './auth/index.js';
+import type { Channel, ChannelFactory } from './channels.js';
+import type { Config } from './config/index.js';
+import { createPool, pingDatabase } from './db/index.js';
+import type { BackendDeps } from './deps.js';
+import { errorBody, errorHandler, notFoundHandler, rejectUpgrade, requestLogger } from './http/index.js';
+import { Lifecycle, stopAccepting } from './lifecycle/index.js';
+import { createLogger, type Logger } from './log/index.js';
+import { createMetrics, createMetricsServer, httpMetricsMiddleware, rememberMountPath } from './metrics/index.js';
+
+export type { BackendDeps } from './deps.js';
+
+export interface Backend {
+  deps: BackendDeps;
+  /** The API (and WebSocket) server; its 'upgrade' events go to the channels. */
+  httpServer: Server;
+  /** The Express app, e.g. for supertest. */
+  app: Express;
+  /** Starts both listeners (port 0 picks a free one) and logs the startup lines. */
+  listen(): Promise<{ port: number; metricsPort: number }>;
+  /** The shutdown sequence of DESIGN.md section 4; idempotent. */
+  shutdown(reason: string): Promise<void>;
+}
+
+export interface BackendOptions {
+  channels?: ChannelFactory[];
+  logger?: Logger;
+}
+
+function createApp(deps: BackendDeps, metrics: ReturnType<typeof createMetrics>, channels: Channel[]): Express {
+  const { config, lifecycle, pool } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.http.trustProxyHops);
+  app.use(httpMetricsMiddleware(metrics));
+  app.use(requestLogger(deps.logger, [serverContract.paths.liveness, serverContract.paths.readiness]));
+  app.use((_req, res, next) => {
+    // Keep-alive sockets close after their current response once draining, so the listener can finish closing.
+    if (lifecycle.isDraining()) res.setHeader('Connection', 'close');
+    next();
+  });
+  if (config.http.useHelmet) app.use(helmet());
+  if (config.http.corsOrigins.length > 0) {
+    app.use(cors({ origin: config.http.corsOrigins, maxAge: 600 }));
+  }
+  app.use(express.json({ limit: config.http.bodyLimit }));
+
+  app.get(serverContract.paths.liveness, (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get(serverContract.paths.readiness, async (_req, res) => {
+    if (lifecycle.isDraining()) {
+      res.status(503).json(errorBody('draining', 'The server is shutting down'));
+      return;
+    }
+    if (!(await pingDatabase(pool, config.db.readyTimeoutMs))) {
+      res.status(503).json(errorBody('database_unavailable', 'The database does not answer'));
+      return;
+    }
+    res.json({ status: 'ready' });
+  });
+
+  app.use('/api', rememberMountPath, authRouter(deps, metrics));
+  for (const channel of channels) {
+    if (channel.router) app.use('/api', rememberMountPath, channel.router);
+  }
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.logger));
+  return app;
+}
+
+async function listenOn(server: Server, port: number): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+/** Builds a backend (nothing listens and no DB connection opens until `listen`). */
+export function createBackend(config: Config, options: BackendOptions = {}): Promise<Backend> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const pool = createPool(config.db);
+  const metrics = createMetrics(pool);
+  const lifecycle = new Lifecycle();
+  const deps: BackendDeps = {
+    config,
+    logger,
+    pool,
+    registry: metrics.registry,
+    tokens: new TokenService(config.auth),
+    users: new UserRepository(pool, { bcryptRounds: config.auth.bcryptRounds }),
+    lifecycle,
+  };
+  const channels = (options.channels ?? []).map((factory) => factory(deps));
+  const app = createApp(deps, metrics, channels);
+
+  const httpServer = createServer(app);
+  httpServer.keepAliveTimeout = config.http.keepAliveTimeoutMs;
+  httpServer.headersTimeout = config.http.headersTimeoutMs;
+  httpServer.on('upgrade', (req, socket, head) => {
+    if (lifecycle.isDraining()) {
+      rejectUpgrade(socket, 503, 'draining', 'The server is shutting down');
+      return;
+    }
+    try {
+      if (channels.some((channel) => channel.handleUpgrade?.(req, socket, head) === true)) return;
+      rejectUpgrade(socket, 404, 'not_found', 'No WebSocket endpoint here');
+    } catch (error) {
+      logger.error({ err: error }, 'upgrade handler failed');
+      rejectUpgrade(socket, 500, 'internal_error', 'Internal server error');
+    }
+  });
+  const metricsServer = createMetricsServer(metrics.registry);
+
+  let shuttingDown: Promise<void> | undefined;
+  async function shutdown(reason: string): Promise<void> {
+    lifecycle.startDraining();
+    logger.info({ reason }, 'Draining: /ready answers 503, no new connections or upgrades');
+    const api = stopAccepting(httpServer, logger);
+    await Promise.all(channels.map((channel) => channel.drain?.() ?? Promise.resolve()));
+    await api.finish(config.shutdown.graceMs);
+    await Promise.all(channels.map((channel) => channel.close?.() ?? Promise.resolve()));
+    await stopAccepting(metricsServer, logger).finish(0);
+    await pool.end();
+    logger.info({ reason }, 'Shutdown complete');
+  }
+
+  return Promise.resolve({
+    deps,
+    httpServer,
+    app,
+    async listen() {
+      if (config.http.useHelmet) logger.info('[security] Helmet enabled (USE_HELMET=true).');
+      else logger.warn('[security] Helmet disabled (USE_HELMET=false).');
+      if (!config.auth.required) {
+        logger.warn(
+          '[security] AUTH_REQUIRED=false: requests without a token act as the first enabled admin. ' +
+            'For local development only; refused when NODE_ENV=production.',
+        );
+      }
+      if (config.http.corsOrigins.length > 0) {
+        logger.info({ origins: config.http.corsOrigins }, '[security] CORS allowed origins set (CORS_ORIGINS).');
+      }
+      const metricsPort = await listenOn(metricsServer, config.metricsPort);
+      logger.info({ metricsPort }, `Metrics HTTP server running on port ${metricsPort} (GET /metrics)`);
+      const database = `${config.db.host}:${config.db.port}/${config.db.database}`;
+      if (await pingDatabase(pool, config.db.readyTimeoutMs)) logger.info(`Connected DB: ${database}`);
+      else logger.warn(`DB not reachable yet: ${database}; /ready answers 503 until it is`);
+      const port = await listenOn(httpServer, config.port);
+      for (const channel of channels) channel.listening?.({ port });
+      logger.info({ port, metricsPort }, `API HTTP server running on port ${port}`);
+      return { port, metricsPort };
+    },
+    shutdown(reason: string) {
+      shuttingDown ??= shutdown(reason);
+      return shuttingDown;
+    },
+  });
+}

@@ -1,0 +1,86 @@
+import type { RequestHandler, Response } from 'express';
+import type { BackendDeps } from '../deps.js';
+import { HttpError } from '../http/errors.js';
+import { InvalidTokenError, type Audience, type AuthUser, type Role, type TokenClaims } from './tokens.js';
+
+export interface AuthContext {
+  user: AuthUser;
+  /** Undefined only for token-less requests when AUTH_REQUIRED=false. */
+  claims: TokenClaims | undefined;
+}
+
+type AuthDeps = Pick<BackendDeps, 'config' | 'tokens' | 'users'>;
+
+/** The token of an `Authorization: Bearer <token>` header, or undefined. */
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer ([A-Za-z0-9\-_.~+/]+=*)$/i.exec(header?.trim() ?? '');
+  return match?.[1];
+}
+
+/**
+ * Verifies a token for one of the audiences and loads its user from the DB, so a disabled or deleted user's tokens
+ * stop working at once and the role is the current one. Throws a 401 HttpError otherwise.
+ */
+export async function authenticateToken(
+  deps: AuthDeps,
+  token: string,
+  audiences: readonly Audience[],
+): Promise<AuthContext> {
+  let claims: TokenClaims | undefined;
+  let lastError: unknown;
+  for (const audience of audiences) {
+    try {
+      claims = await deps.tokens.verify(token, audience);
+      break;
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  if (!claims) throw lastError instanceof HttpError ? lastError : new InvalidTokenError('The token is not valid');
+  const user = await deps.users.findById(Number(claims.sub));
+  if (!user || user.disabled) throw new InvalidTokenError('The token has been revoked');
+  return { user: { id: user.id, username: user.username, role: user.role }, claims };
+}
+
+/**
+ * Requires a valid bearer token (audience `api` unless told otherwise) and sets `res.locals.auth`. With
+ * AUTH_REQUIRED=false, a request without a token acts as the oldest enabled admin (local development only).
+ */
+export function requireAuth(deps: AuthDeps, options: { audience?: Audience | Audience[] } = {}): RequestHandler {
+  const audiences = Array.isArray(options.audience) ? options.audience : [options.audience ?? 'api'];
+  return async (req, res, next) => {
+    const header = req.headers.authorization;
+    const token = bearerToken(header);
+    if (header === undefined && !deps.config.auth.required) {
+      const admin = await deps.users.firstEnabledAdmin();
+      if (!admin) {
+        throw new HttpError(401, 'unauthorized', 'AUTH_REQUIRED=false but no enabled admin exists to act as');
+      }
+      res.locals.auth = { user: { id: admin.id, username: admin.username, role: admin.role }, claims: undefined };
+      next();
+      return;
+    }
+    if (!token) {
+      throw new HttpError(401, 'unauthorized', 'A bearer token is required', {
+        headers: { 'WWW-Authenticate': 'Bearer' },
+      });
+    }
+    res.locals.auth = await authenticateToken(deps, token, audiences);
+    next();
+  };
+}
+
+/** The caller set by requireAuth; throws if requireAuth did not run (a wiring bug). */
+export function authOf(res: Response): AuthContext {
+  const auth = res.locals.auth as AuthContext | undefined;
+  if (!auth) throw new Error('authOf called on a route without requireAuth');
+  return auth;
+}
+
+/** 403 unless the authenticated caller has the role. */
+export function requireRole(role: Role): RequestHandler {
+  return (_req, res, next) => {
+    if (authOf(res).user.role !== role) throw new HttpError(403, 'forbidden', `This needs the ${role} role`);
+    next();
+  };
+}

@@ -1,0 +1,27 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Router } from 'express';
+import type { BackendDeps } from './deps.js';
+import { desktopChannel } from './desktop/index.js';
+
+export type { BackendDeps } from './deps.js';
+
+/** A long-lived channel (such as the desktop WebSocket) plugged into the backend's HTTP server and lifecycle. */
+export interface Channel {
+  name: string;
+  /** Mounted at /api before the 404 handler. Define full paths in it (no nested routers) for metric labels. */
+  router?: Router;
+  /** Asked for every HTTP upgrade; return true if this channel claimed (and now owns) the socket. */
+  handleUpgrade?(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  /** After the listeners are up: the actual port (useful for the startup log line). */
+  listening?(address: { port: number }): void;
+  /** Shutdown, after readiness flips and the listener closes: close sockets with 1001. */
+  drain?(): Promise<void>;
+  /** Shutdown, last: stop timers and pollers; runs before the DB pool closes. */
+  close?(): Promise<void>;
+}
+
+export type ChannelFactory = (deps: BackendDeps) => Channel;
+
+/** The channels `npm start` and `npm run dev` run with; each channel appends its factory here. */
+export const defaultChannels: ChannelFactory[] = [desktopChannel];

@@ -1,0 +1,76 @@
+import mysql, { type Pool } from 'mysql2/promise';
+import type { DatabaseConfig } from '../config/index.js';
+
+export type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+
+/**
+ * A bounded pool: at most `poolSize` connections, at most `queueLimit` callers waiting for one (beyond that a call
+ * fails at once instead of piling up), a connect timeout and TCP keep-alive. Use `pool.execute` (prepared statements) for
+ * anything that carries a value.
+ */
+export function createPool(config: DatabaseConfig): Pool {
+  return mysql.createPool({
+    host: config.host,
+    port: config.port,
+    user: config.user,
+    password: config.password,
+    database: config.database,
+    connectionLimit: config.poolSize,
+    maxIdle: config.poolSize,
+    idleTimeout: 60_000,
+    queueLimit: config.queueLimit,
+    waitForConnections: true,
+    connectTimeout: config.connectTimeoutMs,
+    enableKeepAlive: true,
+    charset: 'UTF8MB4_UNICODE_CI',
+    timezone: 'Z',
+    // Prepared statements are cached per connection; keep the cache small and bounded.
+    maxPreparedStatements: 100,
+  });
+}
+
+/** True when the database answers `SELECT 1` within `timeoutMs` (never throws, never waits longer). */
+export async function pingDatabase(pool: Pool, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => {
+      resolve(false);
+    }, timeoutMs);
+  });
+  const ping = pool.execute({ sql: 'SELECT 1', timeout: timeoutMs }).then(
+    () => true,
+    () => false,
+  );
+  try {
+    return await Promise.race([ping, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface PoolStats {
+  /** Open connections, busy or idle. */
+  open: number;
+  idle: number;
+  /** Callers waiting for a connection. */
+  waiting: number;
+  limit: number;
+}
+
+interface PoolInternals {
+  _allConnections?: { length: number };
+  _freeConnections?: { length: number };
+  _connectionQueue?: { length: number };
+  config?: { connectionLimit?: number };
+}
+
+/** mysql2 exposes no public pool figures; read its queues defensively (zeros if the internals change). */
+export function poolStats(pool: Pool): PoolStats {
+  const internals = (pool as unknown as { pool?: PoolInternals }).pool ?? {};
+  return {
+    open: internals._allConnections?.length ?? 0,
+    idle: internals._freeConnections?.length ?? 0,
+    waiting: internals._connectionQueue?.length ?? 0,
+    limit: internals.config?.connectionLimit ?? 0,
+  };
+}

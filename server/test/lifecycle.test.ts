@@ -1,0 +1,167 @@
+/** Readiness, graceful shutdown and surviving a database outage, with real processes, sockets and MariaDB. */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { request, type ClientRequest, type IncomingMessage } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import mysql from 'mysql2/promise';
+import supertest from 'supertest';
+import { freePort, startEmbeddedServer, type EmbeddedServer } from '../src/db/embedded-server.js';
+import { loadDatabaseConfig } from '../src/config/index.js';
+import { migrate } from '../src/db/index.js';
+import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { createUser, spawnServer, startTestServer } from './support/server.js';
+
+/** A login whose body arrives in two parts, so the request is in flight for as long as the test wants. */
+function slowLogin(baseUrl: string, username: string, password: string) {
+  const body = JSON.stringify({ username, password });
+  const half = Math.floor(body.length / 2);
+  const url = new URL('/api/login', baseUrl);
+  const started: { req?: ClientRequest } = {};
+  const response = new Promise<{ status: number; headers: IncomingMessage['headers']; body: string }>(
+    (resolve, reject) => {
+      const req: ClientRequest = request(
+        url,
+        { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': body.length } },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => {
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text });
+          });
+        },
+      );
+      req.on('error', reject);
+      req.write(body.slice(0, half));
+      started.req = req;
+    },
+  );
+  return {
+    response,
+    finish() {
+      started.req?.end(body.slice(half));
+    },
+  };
+}
+
+async function refusesConnections(url: string): Promise<boolean> {
+  try {
+    await fetch(url, { signal: AbortSignal.timeout(2000) });
+    return false;
+  } catch (error) {
+    return (error as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED';
+  }
+}
+
+describe('graceful shutdown', () => {
+  let db: TestDatabase;
+  before(async () => {
+    db = await createTestDatabase();
+    await createUser(db, { username: 'patient', password: 'patient-password' });
+  });
+  after(() => db.drop());
+
+  it('SIGTERM during a slow request: the request completes, new connections are refused, exit 0', async () => {
+    const server = await spawnServer({ ...db.env, SHUTDOWN_GRACE_MS: '10000', SHUTDOWN_FORCE_MS: '20000' });
+    try {
+      const login = slowLogin(server.baseUrl, 'patient', 'patient-password');
+      await sleep(200); // the request line and headers are in
+      server.kill('SIGTERM');
+      await sleep(300);
+      assert.ok(await refusesConnections(`${server.baseUrl}/health`), 'the listener still accepts after SIGTERM');
+      login.finish();
+      const answer = await login.response;
+      assert.equal(answer.status, 200);
+      assert.ok((JSON.parse(answer.body) as { token?: string }).token);
+      assert.deepEqual(await server.exit, { code: 0, signal: null });
+      const messages = server
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => (JSON.parse(line) as { msg: string }).msg);
+      assert.ok(messages.includes('Received SIGTERM; shutting down'));
+      assert.equal(messages.at(-1), 'Shutdown complete');
+    } finally {
+      server.kill('SIGKILL');
+    }
+  });
+
+  it('readiness turns 503 at once while liveness stays 200; idle keep-alive sockets do not hold shutdown', async () => {
+    const server = await startTestServer({}, { database: db });
+    // An idle keep-alive connection from a previous request must not delay the shutdown.
+    await fetch(`${server.baseUrl}/health`, { keepalive: true });
+    const login = slowLogin(server.baseUrl, 'patient', 'patient-password');
+    await sleep(100);
+    const stopping = server.backend.shutdown('test');
+    const ready = await supertest(server.backend.app).get('/ready');
+    assert.equal(ready.status, 503);
+    assert.deepEqual(ready.body, { error: { code: 'draining', message: 'The server is shutting down' } });
+    assert.equal((await supertest(server.backend.app).get('/health')).status, 200);
+    login.finish();
+    assert.equal((await login.response).status, 200);
+    await stopping;
+  });
+
+  it('destroys a request still unfinished when SHUTDOWN_GRACE_MS is over', async () => {
+    const server = await startTestServer({ SHUTDOWN_GRACE_MS: '300', SHUTDOWN_FORCE_MS: '5000' }, { database: db });
+    const login = slowLogin(server.baseUrl, 'patient', 'patient-password');
+    await sleep(100);
+    await server.backend.shutdown('test');
+    await assert.rejects(login.response, /socket hang up|ECONNRESET/);
+  });
+});
+
+describe('database outage', () => {
+  let embedded: EmbeddedServer;
+  let baseDir: string;
+  let port: number;
+  const database = 'outage';
+
+  before(async () => {
+    baseDir = mkdtempSync(join(tmpdir(), 'outage-db-'));
+    port = await freePort();
+    embedded = await startEmbeddedServer({ baseDir, port });
+    const admin = await mysql.createConnection({ host: embedded.host, port, user: embedded.user });
+    await admin.query(`CREATE DATABASE ${database}`);
+    await admin.end();
+  });
+  after(async () => {
+    await embedded.stop();
+    rmSync(baseDir, { recursive: true, force: true });
+  });
+
+  it('/ready answers 503 while the DB is down and 200 once it is back; the process stays up', async () => {
+    const env = {
+      DB_HOST: embedded.host,
+      DB_PORT: String(port),
+      DB_USER: embedded.user,
+      DB_NAME: database,
+      DB_READY_TIMEOUT_MS: '500',
+      DB_CONNECT_TIMEOUT_MS: '500',
+    };
+    await migrate(loadDatabaseConfig(env));
+    const server = await spawnServer(env);
+    try {
+      assert.equal((await fetch(`${server.baseUrl}/ready`)).status, 200);
+      await embedded.stop();
+      const down = await fetch(`${server.baseUrl}/ready`);
+      assert.equal(down.status, 503);
+      assert.equal(((await down.json()) as { error: { code: string } }).error.code, 'database_unavailable');
+      assert.equal((await fetch(`${server.baseUrl}/health`)).status, 200);
+
+      embedded = await startEmbeddedServer({ baseDir, port });
+      let status = 0;
+      for (let attempt = 0; attempt < 50 && status !== 200; attempt += 1) {
+        status = (await fetch(`${server.baseUrl}/ready`)).status;
+        if (status !== 200) await sleep(200);
+      }
+      assert.equal(status, 200);
+      server.kill('SIGTERM');
+      assert.deepEqual(await server.exit, { code: 0, signal: null });
+    } finally {
+      server.kill('SIGKILL');
+    }
+  });
+});
