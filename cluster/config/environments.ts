@@ -1,0 +1,46 @@
+import { environments, gitRepository } from '../../platform/environments.js';
+import { resolveClusterConfig, type ClusterConfig, type ClusterSettingsInput } from './schema.js';
+
+/**
+ * Per-environment cluster settings: what an operator sets before the first `cdk deploy` (the account, region, VPC CIDR
+ * and host live in platform/environments.ts). Every value is validated by ./schema.ts when the app is built.
+ */
+export const clusterSettings: Readonly<Record<string, ClusterSettingsInput>> = {
+  staging: {
+    adminRoleArn: 'arn:aws:iam::111111111111:role/PlatformAdmin',
+    apiPublicAccessCidrs: ['203.0.113.0/24'],
+    availabilityZoneCount: 2,
+    natGateways: 1,
+    nodeGroup: { instanceTypes: ['m7i.large'], minSize: 2, desiredSize: 2, maxSize: 4 },
+    database: {
+      instanceClass: 't4g.medium',
+      allocatedStorageGiB: 20,
+      maxAllocatedStorageGiB: 100,
+      backupRetentionDays: 7,
+    },
+    argocd: { repoUrl: gitRepository.url, targetRevision: gitRepository.targetRevision, adminEnabled: true },
+    logRetentionDays: 30,
+    ecrKeepImages: 300,
+  },
+  production: {
+    adminRoleArn: 'arn:aws:iam::111111111111:role/PlatformAdmin',
+    apiPublicAccessCidrs: ['203.0.113.0/24'],
+    availabilityZoneCount: 3,
+    natGateways: 3,
+    nodeGroup: { instanceTypes: ['m7i.large'], minSize: 3, desiredSize: 3, maxSize: 6 },
+    database: {
+      instanceClass: 'm7g.large',
+      allocatedStorageGiB: 50,
+      maxAllocatedStorageGiB: 500,
+      backupRetentionDays: 14,
+    },
+    argocd: { repoUrl: gitRepository.url, targetRevision: gitRepository.targetRevision, adminEnabled: true },
+    logRetentionDays: 365,
+    ecrKeepImages: 300,
+  },
+};
+
+/** Every platform environment with its validated cluster settings; throws on the first bad value. */
+export function clusterConfigs(settings: Readonly<Record<string, unknown>> = clusterSettings): ClusterConfig[] {
+  return environments.map((environment) => resolveClusterConfig(environment, settings[environment.name]));
+}

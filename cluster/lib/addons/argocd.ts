@@ -1,0 +1,120 @@
+import type * as eks from 'aws-cdk-lib/aws-eks-v2';
+import { Construct } from 'constructs';
+import { argocd } from '../../../platform/environments.js';
+import { chartPins } from './charts.js';
+import { HelmAddon, type HelmChartPin } from './helm-addon.js';
+
+const inCluster = 'https://kubernetes.default.svc';
+
+export interface ArgoCdOidc {
+  readonly name: string;
+  readonly issuer: string;
+  readonly clientId: string;
+}
+
+export interface ArgoCdProps {
+  readonly cluster: eks.ICluster;
+  /** Git repository the root Application syncs. */
+  readonly repoUrl: string;
+  readonly targetRevision: string;
+  /** Folder of Argo CD Applications in the repository (platform.gitRepository.argocdDir). */
+  readonly path: string;
+  /** Glob of the files in `path` this cluster applies (its environment's Application and the AppProject). */
+  readonly include: string;
+  /** Name of the root Application and its AppProject's prefix. */
+  readonly rootName: string;
+  /** Built-in admin with a password generated in the cluster (argocd-initial-admin-secret). */
+  readonly adminEnabled: boolean;
+  readonly oidc?: ArgoCdOidc;
+  /** @default chartPins.argoCd */
+  readonly pin?: HelmChartPin;
+}
+
+/**
+ * Argo CD by Helm plus the app-of-apps root: an AppProject that may only create Argo CD Applications and AppProjects
+ * in the argocd namespace from this repository, and the root Application that syncs `argocd/` (the service's own
+ * AppProject and Applications live in git and are applied by this root).
+ */
+export class ArgoCd extends Construct {
+  readonly addon: HelmAddon;
+  readonly rootApplication: eks.KubernetesManifest;
+  readonly rootProjectName: string;
+
+  constructor(scope: Construct, id: string, props: ArgoCdProps) {
+    super(scope, id);
+    const pin = props.pin ?? chartPins.argoCd;
+    this.rootProjectName = `${props.rootName}-root`;
+
+    this.addon = new HelmAddon(this, 'Addon', {
+      cluster: props.cluster,
+      pin,
+      values: {
+        dex: { enabled: false },
+        configs: {
+          cm: {
+            // No password in the template: the chart leaves argocdServerAdminPassword empty, so Argo CD generates one.
+            'admin.enabled': props.adminEnabled,
+            'users.anonymous.enabled': false,
+            'exec.enabled': false,
+            ...(props.oidc
+              ? {
+                  // JSON is YAML; the client secret is a key of argocd-secret, set out of band.
+                  'oidc.config': JSON.stringify({
+                    name: props.oidc.name,
+                    issuer: props.oidc.issuer,
+                    clientID: props.oidc.clientId,
+                    clientSecret: '$oidc.clientSecret',
+                    requestedScopes: ['openid', 'profile', 'email', 'groups'],
+                  }),
+                }
+              : {}),
+          },
+          rbac: { 'policy.default': '' },
+        },
+        server: { service: { type: 'ClusterIP' } },
+      },
+    });
+
+    const rootProject = this.addon.addManifest('RootProject', {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'AppProject',
+      metadata: { name: this.rootProjectName, namespace: pin.namespace },
+      spec: {
+        description: `Root of ${props.rootName}: applies the Argo CD Applications and AppProjects in ${props.path}/`,
+        sourceRepos: [props.repoUrl],
+        destinations: [{ server: inCluster, namespace: pin.namespace }],
+        clusterResourceWhitelist: [],
+        namespaceResourceWhitelist: [
+          { group: 'argoproj.io', kind: 'Application' },
+          { group: 'argoproj.io', kind: 'AppProject' },
+        ],
+      },
+    });
+
+    this.rootApplication = this.addon.addManifest('RootApplication', {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name: `${props.rootName}-root`, namespace: pin.namespace },
+      spec: {
+        project: this.rootProjectName,
+        source: {
+          repoURL: props.repoUrl,
+          targetRevision: props.targetRevision,
+          path: props.path,
+          directory: { recurse: false, include: props.include },
+        },
+        destination: { server: inCluster, namespace: pin.namespace },
+        syncPolicy: {
+          automated: { prune: true, selfHeal: true },
+          // The AppProject and the Application arrive in one sync; a retry covers an Application applied first.
+          retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
+        },
+      },
+    });
+    this.rootApplication.node.addDependency(rootProject);
+  }
+}
+
+/** Port-forward to the Argo CD UI/API; there is no public endpoint. */
+export const argoCdPortForwardCommand = `kubectl -n ${argocd.namespace} port-forward svc/argocd-server 8080:443`;
+export const argoCdAdminPasswordCommand = `kubectl -n ${argocd.namespace} get secret argocd-initial-admin-secret -o jsonpath='{.data.password}' | base64 -d`;

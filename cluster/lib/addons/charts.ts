@@ -1,0 +1,35 @@
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import { argocd, externalSecrets, monitoring } from '../../../platform/environments.js';
+import type { HelmChartPin } from './helm-addon.js';
+
+/**
+ * Every Helm chart the cluster installs, pinned. Versions checked against each project's releases (Nov 2026);
+ * bump them here, one reviewed change, never by floating ranges.
+ */
+export const chartPins = {
+  externalSecrets: {
+    chart: 'external-secrets',
+    repository: 'https://charts.external-secrets.io',
+    version: '2.14.0',
+    release: 'external-secrets',
+    namespace: externalSecrets.namespace,
+  },
+  argoCd: {
+    chart: 'argo-cd',
+    repository: 'https://argoproj.github.io/argo-helm',
+    version: '9.5.7',
+    release: 'argocd',
+    namespace: argocd.namespace,
+  },
+  kubePrometheusStack: {
+    chart: 'kube-prometheus-stack',
+    repository: 'https://prometheus-community.github.io/helm-charts',
+    version: '85.1.3',
+    // The release name is what the chart's own selectors default to: keep it equal to the label k8s/ puts on rules.
+    release: monitoring.prometheusSelectorLabels.release,
+    namespace: monitoring.namespace,
+  },
+} as const satisfies Record<string, HelmChartPin>;
+
+/** aws-eks-v2 ships the IAM policy of each controller version it knows; v3.2.2 = chart 3.2.2 of aws/eks-charts. */
+export const albControllerVersion = eks.AlbControllerVersion.V3_2_2;

@@ -1,0 +1,164 @@
+import { CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import type { Construct } from 'constructs';
+import {
+  databaseName,
+  externalSecrets,
+  gitRepository,
+  imageRepository,
+  kubernetesVersion,
+  service,
+} from '../../platform/environments.js';
+import type { ClusterConfig } from '../config/schema.js';
+import { ArgoCd, argoCdAdminPasswordCommand, argoCdPortForwardCommand } from './addons/argocd.js';
+import { AwsLoadBalancerController } from './addons/aws-load-balancer-controller.js';
+import { ExternalSecretsOperator } from './addons/external-secrets.js';
+import { KubePrometheusStack } from './addons/kube-prometheus-stack.js';
+import { KubernetesCluster } from './cluster/construct.js';
+import { Database } from './database/construct.js';
+import { Network } from './network/construct.js';
+import { JwtSigningSecret } from './secrets/construct.js';
+
+export interface EnvironmentStackProps extends StackProps {
+  readonly config: ClusterConfig;
+}
+
+/** Everything one environment runs on: VPC, RDS, secrets, EKS and its add-ons, Argo CD pointed at this repository. */
+export class EnvironmentStack extends Stack {
+  readonly network: Network;
+  readonly database: Database;
+  readonly jwtSecret: JwtSigningSecret;
+  readonly kubernetes: KubernetesCluster;
+  readonly externalSecrets: ExternalSecretsOperator;
+  readonly argoCd: ArgoCd;
+  readonly clusterName: string;
+
+  constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
+    const { environment, settings } = props.config;
+    super(scope, id, {
+      ...props,
+      env: { account: environment.aws.account, region: environment.aws.region },
+      terminationProtection: environment.production,
+      description: `${service.name} ${environment.name}: VPC, RDS MySQL, EKS, add-ons and Argo CD`,
+    });
+    Tags.of(this).add('service', service.name);
+    Tags.of(this).add('environment', environment.name);
+    this.clusterName = `${service.name}-${environment.name}`;
+    const logRetention = retentionDays(settings.logRetentionDays);
+
+    this.network = new Network(this, 'Network', {
+      cidr: environment.vpcCidr,
+      availabilityZoneCount: settings.availabilityZoneCount,
+      natGateways: settings.natGateways,
+      flowLogRetention: logRetention,
+    });
+    const vpc = this.network.vpc;
+
+    this.database = new Database(this, 'Database', {
+      vpc,
+      instanceIdentifier: `${service.name}-${environment.name}`,
+      secretName: environment.secrets.database,
+      databaseName,
+      instanceClass: settings.database.instanceClass,
+      multiAz: environment.production,
+      allocatedStorageGiB: settings.database.allocatedStorageGiB,
+      maxAllocatedStorageGiB: settings.database.maxAllocatedStorageGiB,
+      backupRetentionDays: settings.database.backupRetentionDays,
+      requireTls: settings.database.requireTls,
+      logRetention,
+    });
+
+    this.jwtSecret = new JwtSigningSecret(this, 'JwtSecret', {
+      secretName: environment.secrets.jwt,
+      signingKeyField: externalSecrets.jwtKeys.signingKey,
+    });
+
+    this.kubernetes = new KubernetesCluster(this, 'Kubernetes', {
+      vpc,
+      clusterName: this.clusterName,
+      kubernetesVersion,
+      nodeGroup: settings.nodeGroup,
+      adminRoleArn: settings.adminRoleArn,
+      apiPublicAccessCidrs: settings.apiPublicAccessCidrs,
+    });
+    const cluster = this.kubernetes.cluster;
+    // Managed nodes and their pods carry the EKS cluster security group.
+    this.database.allowFrom(cluster.clusterSecurityGroup, 'MySQL from EKS nodes and pods');
+
+    const loadBalancerController = new AwsLoadBalancerController(this, 'AwsLoadBalancerController', { cluster });
+    this.externalSecrets = new ExternalSecretsOperator(this, 'ExternalSecrets', {
+      cluster,
+      secrets: [this.database.secret, this.jwtSecret.secret],
+      consumerNamespaces: [environment.namespace],
+    });
+    const monitoringStack = new KubePrometheusStack(this, 'KubePrometheusStack', { cluster });
+    this.argoCd = new ArgoCd(this, 'ArgoCd', {
+      cluster,
+      repoUrl: settings.argocd.repoUrl,
+      targetRevision: settings.argocd.targetRevision,
+      path: gitRepository.argocdDir,
+      include: argoCdIncludeFor(environment.name),
+      rootName: `${service.name}-${environment.name}`,
+      adminEnabled: settings.argocd.adminEnabled,
+      oidc: settings.argocd.oidc,
+    });
+    // Charts wait for their pods: nodes first.
+    // (AlbController.create places the controller at stack level, not under its wrapper: depend on it directly.)
+    const albController = loadBalancerController.controller;
+    for (const addon of [albController, this.externalSecrets, monitoringStack, this.argoCd]) {
+      addon.node.addDependency(this.kubernetes.nodeGroup);
+    }
+    // The first sync creates Ingresses, ExternalSecrets and ServiceMonitors: their controllers and CRDs come first.
+    this.argoCd.rootApplication.node.addDependency(albController, this.externalSecrets, monitoringStack);
+
+    const certificate = new acm.Certificate(this, 'Certificate', {
+      domainName: environment.host,
+      validation: settings.hostedZone
+        ? acm.CertificateValidation.fromDns(
+            route53.HostedZone.fromHostedZoneAttributes(this, 'HostedZone', {
+              hostedZoneId: settings.hostedZone.id,
+              zoneName: settings.hostedZone.name,
+            }),
+          )
+        : acm.CertificateValidation.fromDns(),
+    });
+
+    const region = environment.aws.region;
+    new CfnOutput(this, 'ClusterName', { value: this.clusterName });
+    new CfnOutput(this, 'KubeconfigCommand', {
+      description: 'Run with the admin role credentials',
+      value: `aws eks update-kubeconfig --name ${this.clusterName} --region ${region} --role-arn ${settings.adminRoleArn}`,
+    });
+    new CfnOutput(this, 'ArgoCdAccessCommand', {
+      description: 'Then open https://localhost:8080',
+      value: argoCdPortForwardCommand,
+    });
+    if (settings.argocd.adminEnabled) {
+      new CfnOutput(this, 'ArgoCdAdminPasswordCommand', { value: argoCdAdminPasswordCommand });
+    }
+    new CfnOutput(this, 'EcrRepositoryUri', { value: imageRepository(environment) });
+    new CfnOutput(this, 'DatabaseEndpoint', { value: this.database.instance.dbInstanceEndpointAddress });
+    new CfnOutput(this, 'DatabaseSecretName', { value: environment.secrets.database });
+    new CfnOutput(this, 'JwtSecretName', { value: environment.secrets.jwt });
+    new CfnOutput(this, 'CertificateArn', {
+      description: 'ACM certificate the ALB controller discovers for the Ingress host',
+      value: certificate.certificateArn,
+    });
+  }
+}
+
+/** The files of argocd/ one cluster applies: the service's AppProject and its own environment's Application. */
+export function argoCdIncludeFor(environmentName: string): string {
+  return `{AppProject.${service.name}.yaml,Application.${service.name}-${environmentName}.yaml}`;
+}
+
+/** The schema admits only periods CloudWatch Logs offers; this finds the matching RetentionDays member. */
+function retentionDays(days: number): logs.RetentionDays {
+  const member = (Object.values(logs.RetentionDays) as unknown[]).find(
+    (value): value is logs.RetentionDays => value === days,
+  );
+  if (member === undefined) throw new Error(`CloudWatch Logs has no ${days}-day retention`);
+  return member;
+}

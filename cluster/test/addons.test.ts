@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join, matchesGlob } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { argocd, environments, gitRepository, monitoring, service } from '../../platform/environments.js';
+import { clusterSettings } from '../config/environments.js';
+import { albControllerVersion, chartPins } from '../lib/addons/charts.js';
+import {
+  helmValues,
+  irsaTrustText,
+  kubernetesManifests,
+  kubernetesResourceOfKind,
+  repoRoot,
+  resources,
+  single,
+  synthesizeCluster,
+  transitiveDependencies,
+  type Resource,
+  type SynthesizedCluster,
+} from './support/synth.js';
+
+let synthesized: SynthesizedCluster;
+before(() => {
+  synthesized = synthesizeCluster();
+});
+after(() => {
+  synthesized.dispose();
+});
+
+const EXACT_VERSION = /^\d+\.\d+\.\d+$/;
+
+function chart(template: ReturnType<SynthesizedCluster['environment']>, name: string): [string, Resource] {
+  return single(template, 'Custom::AWSCDK-EKS-HelmChart', { Chart: name });
+}
+
+for (const environment of environments) {
+  const settings = clusterSettings[environment.name]!;
+
+  describe(`Helm add-ons of ${environment.name}`, () => {
+    const template = () => synthesized.environment(environment.name);
+
+    it('installs exactly the four add-ons, each pinned to an exact chart version', () => {
+      const installed = resources(template(), 'Custom::AWSCDK-EKS-HelmChart').map(([, resource]) => ({
+        chart: resource.Properties.Chart,
+        repository: resource.Properties.Repository,
+        version: resource.Properties.Version,
+        namespace: resource.Properties.Namespace,
+        release: resource.Properties.Release,
+      }));
+      const expected = [
+        {
+          chart: 'aws-load-balancer-controller',
+          repository: 'https://aws.github.io/eks-charts',
+          version: albControllerVersion.helmChartVersion,
+          namespace: 'kube-system',
+          release: 'aws-load-balancer-controller',
+        },
+        ...Object.values(chartPins).map((pin) => ({ ...pin })),
+      ];
+      const byChart = (a: { chart: unknown }, b: { chart: unknown }) => String(a.chart).localeCompare(String(b.chart));
+      assert.deepEqual(installed.sort(byChart), expected.sort(byChart));
+      for (const { chart: name, version } of installed) assert.match(String(version), EXACT_VERSION, String(name));
+    });
+
+    it('runs the AWS Load Balancer Controller v3 with an IRSA role and its webhook on', () => {
+      const [, controller] = chart(template(), 'aws-load-balancer-controller');
+      assert.match(String(controller.Properties.Version), /^3\./);
+      const values = helmValues(controller);
+      assert.deepEqual(values.serviceAccount, { create: false, name: 'aws-load-balancer-controller' });
+      assert.equal(values.region, environment.aws.region);
+      assert.equal(values.enableServiceMutatorWebhook, false);
+      assert.equal((values.image as { tag: string }).tag, albControllerVersion.version);
+      // IRSA: a role trusted by the cluster's OIDC provider for exactly kube-system:aws-load-balancer-controller.
+      const [roleId] = resources(template(), 'AWS::IAM::Role').find(([id]) => id.includes('AlbControlleralbsaRole'))!;
+      const trust = irsaTrustText(template(), roleId);
+      assert.match(trust, /sts:AssumeRoleWithWebIdentity/);
+      assert.match(trust, /system:serviceaccount:kube-system:aws-load-balancer-controller/);
+    });
+
+    it('points kube-prometheus-stack at the labels k8s/ puts on ServiceMonitors, rules and dashboards', () => {
+      const [, stack] = chart(template(), 'kube-prometheus-stack');
+      assert.equal(stack.Properties.Release, monitoring.prometheusSelectorLabels.release);
+      assert.equal(stack.Properties.Namespace, monitoring.namespace);
+      const values = helmValues(stack) as {
+        prometheus: { prometheusSpec: Record<string, unknown> };
+        grafana: { adminPassword: unknown; sidecar: { dashboards: Record<string, unknown> } };
+      };
+      const spec = values.prometheus.prometheusSpec;
+      assert.deepEqual(spec.serviceMonitorSelector, { matchLabels: monitoring.prometheusSelectorLabels });
+      assert.deepEqual(spec.ruleSelector, { matchLabels: monitoring.prometheusSelectorLabels });
+      assert.deepEqual(spec.serviceMonitorNamespaceSelector, {}, 'every namespace');
+      const [[label, labelValue]] = Object.entries(monitoring.grafanaDashboardLabels) as [[string, string]];
+      assert.deepEqual(values.grafana.sidecar.dashboards, {
+        enabled: true,
+        label,
+        labelValue,
+        searchNamespace: 'ALL',
+      });
+      // null removes the chart's public default password; Grafana generates one in the cluster.
+      assert.equal(values.grafana.adminPassword, null);
+    });
+
+    it('keeps every password out of the template', () => {
+      const [, argo] = chart(template(), 'argo-cd');
+      const values = JSON.stringify(helmValues(argo));
+      assert.doesNotMatch(values, /argocdServerAdminPassword|\$2[aby]\$|password/i);
+      const cm = (helmValues(argo) as { configs: { cm: Record<string, unknown> } }).configs.cm;
+      assert.equal(cm['admin.enabled'], settings.argocd.adminEnabled);
+      assert.equal(cm['users.anonymous.enabled'], false);
+    });
+
+    it('bootstraps Argo CD with a root Application that syncs argocd/ from the configured repository', () => {
+      const manifests = kubernetesManifests(template());
+      const root = manifests.find((m) => m.kind === 'Application') as {
+        metadata: { namespace: string };
+        spec: {
+          project: string;
+          source: { repoURL: string; targetRevision: string; path: string; directory: { include: string } };
+          destination: { namespace: string };
+        };
+      };
+      assert.equal(root.metadata.namespace, argocd.namespace);
+      assert.deepEqual(
+        {
+          repoURL: root.spec.source.repoURL,
+          targetRevision: root.spec.source.targetRevision,
+          path: root.spec.source.path,
+        },
+        {
+          repoURL: settings.argocd.repoUrl,
+          targetRevision: settings.argocd.targetRevision,
+          path: gitRepository.argocdDir,
+        },
+      );
+      assert.equal(settings.argocd.repoUrl, gitRepository.url);
+
+      const project = manifests.find((m) => m.kind === 'AppProject') as {
+        metadata: { name: string };
+        spec: { sourceRepos: string[]; destinations: { namespace: string }[]; clusterResourceWhitelist: unknown[] };
+      };
+      assert.equal(root.spec.project, project.metadata.name);
+      assert.deepEqual(project.spec.sourceRepos, [settings.argocd.repoUrl]);
+      assert.deepEqual(
+        project.spec.destinations.map((d) => d.namespace),
+        [argocd.namespace],
+      );
+      assert.deepEqual(project.spec.clusterResourceWhitelist, [], 'the root may create no cluster-scoped object');
+    });
+
+    it("makes the root apply only this environment's Application and the service AppProject from argocd/", () => {
+      const root = kubernetesManifests(template()).find((m) => m.kind === 'Application') as {
+        spec: { source: { directory: { include: string } } };
+      };
+      const files = readdirSync(join(repoRoot, gitRepository.argocdDir));
+      const selected = files.filter((file) => matchesGlob(file, root.spec.source.directory.include)).sort();
+      assert.deepEqual(selected, [
+        `AppProject.${argocd.project}.yaml`,
+        `Application.${service.name}-${environment.name}.yaml`,
+      ]);
+    });
+
+    it('creates the root Application only after the controllers and CRDs its first sync needs', () => {
+      const rootId = kubernetesResourceOfKind(template(), 'Application');
+      const dependencies = transitiveDependencies(template(), rootId);
+      for (const name of ['aws-load-balancer-controller', 'external-secrets', 'kube-prometheus-stack', 'argo-cd']) {
+        const [chartId] = chart(template(), name);
+        assert.ok(dependencies.has(chartId), `root Application waits for ${name}`);
+      }
+      const storeId = kubernetesResourceOfKind(template(), 'ClusterSecretStore');
+      assert.ok(dependencies.has(storeId), 'root Application waits for the ClusterSecretStore');
+      const [nodeGroupId] = single(template(), 'AWS::EKS::Nodegroup');
+      for (const [chartId] of resources(template(), 'Custom::AWSCDK-EKS-HelmChart')) {
+        assert.ok(transitiveDependencies(template(), chartId).has(nodeGroupId), `${chartId} waits for nodes`);
+      }
+    });
+  });
+}
