@@ -1,0 +1,80 @@
+/**
+ * Desktop tokens: a JWT with the desktop audience whose `jti` is the id of the grant it was issued from. Every use
+ * (HTTP and the WebSocket upgrade) checks the grant is still active, so revoking the grant revokes the token.
+ */
+import type { RequestHandler } from 'express';
+import { decodeJwt } from 'jose';
+import { bearerToken, requireAuth, type AuthContext } from '../auth/middleware.js';
+import { InvalidTokenError, type TokenClaims } from '../auth/tokens.js';
+import type { BackendDeps } from '../deps.js';
+import { HttpError } from '../http/errors.js';
+import type { DesktopGrantStore } from './login/grants.js';
+import type { DesktopSession, Refusal } from './socket/server.js';
+
+type AuthDeps = Pick<BackendDeps, 'config' | 'tokens' | 'users'>;
+
+export interface DesktopAuthentication extends DesktopSession {
+  readonly claims: TokenClaims;
+}
+
+export async function authenticateDesktopToken(
+  deps: AuthDeps,
+  grants: DesktopGrantStore,
+  token: string,
+): Promise<DesktopAuthentication | Refusal> {
+  let claims: TokenClaims;
+  try {
+    claims = await deps.tokens.verify(token, 'desktop');
+  } catch (error) {
+    if (!(error instanceof InvalidTokenError)) throw error;
+    // Authenticated, but at the wrong door: an API token is not a desktop token.
+    const otherAudience = await deps.tokens.verify(token, 'api').then(
+      () => true,
+      () => false,
+    );
+    return otherAudience
+      ? { status: 403, reason: 'wrong_audience', message: 'This needs a desktop token (POST /api/desktop/token)' }
+      : { status: 401, reason: 'invalid_token', message: error.message };
+  }
+  const grantId = Number(claims.jti);
+  if (!Number.isSafeInteger(grantId) || grantId <= 0 || !(await grants.isActive(grantId))) {
+    return { status: 401, reason: 'token_revoked', message: 'The token has been revoked' };
+  }
+  const user = await deps.users.findById(Number(claims.sub));
+  if (!user) return { status: 401, reason: 'invalid_token', message: 'The token is not valid' };
+  if (user.disabled) return { status: 403, reason: 'user_disabled', message: 'The user is disabled' };
+  return {
+    user: { id: user.id, username: user.username, role: user.role },
+    grantId,
+    expiresAt: claims.exp,
+    claims,
+  };
+}
+
+/** Like the core's requireAuth, but also accepts a desktop token (grant checked); sets `res.locals.auth`. */
+export function requireApiOrDesktopAuth(deps: AuthDeps, grants: DesktopGrantStore): RequestHandler {
+  const apiAuth = requireAuth(deps, { audience: 'api' });
+  const desktopAudience = deps.tokens.audienceValue('desktop');
+  return async (req, res, next) => {
+    const token = bearerToken(req.headers.authorization);
+    if (!token || !hasAudience(token, desktopAudience)) {
+      await apiAuth(req, res, next);
+      return;
+    }
+    const result = await authenticateDesktopToken(deps, grants, token);
+    if ('status' in result) throw new HttpError(result.status, result.reason, result.message);
+    const auth: AuthContext = { user: result.user, claims: result.claims };
+    res.locals.auth = auth;
+    next();
+  };
+}
+
+/** Routing only (the token is verified afterwards): does the unverified payload name this audience? */
+function hasAudience(token: string, audience: string): boolean {
+  try {
+    const { aud } = decodeJwt(token);
+    return aud === audience || (Array.isArray(aud) && aud.includes(audience));
+  } catch {
+    return false;
+  }
+}
