@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { render } from './render.js';
+import { checkCliOutputDir, render } from './render.js';
 
-// `npm run synth`: renders charts-out/ and argocd/ at the repository root.
-render(fileURLToPath(new URL('..', import.meta.url)));
+// `npm run synth` (and `cdk8s synth` through cdk8s.yaml): renders charts-out/ and argocd/ at the repository root.
+const rootDir = fileURLToPath(new URL('..', import.meta.url));
+checkCliOutputDir(rootDir, process.env.CDK8S_OUTDIR);
+render(rootDir);

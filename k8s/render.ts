@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ApiObject, App, YamlOutputType } from 'cdk8s';
 import type { Chart } from 'cdk8s';
 import { environments, gitRepository } from '../platform/environments.js';
@@ -11,6 +11,23 @@ import { EnvironmentChart } from './charts/environment-chart.js';
 import type { ResourceKind } from './lib/argocd-application/index.js';
 
 const outputFileExtension = '.yaml';
+
+/**
+ * The cdk8s CLI (`cdk8s synth`, with cdk8s.yaml) deletes its output folder, runs the app with CDK8S_OUTDIR set to
+ * it and then looks for manifests there. This app always writes charts-out/ and argocd/ at the repository root (the
+ * paths the Argo CD Applications read), so it accepts CDK8S_OUTDIR only when it is charts-out/ itself and refuses
+ * anything else (`--output <dir>`, `--stdout`) rather than leave the CLI an empty folder.
+ */
+export function checkCliOutputDir(rootDir: string, cliOutputDir: string | undefined, cwd = process.cwd()): void {
+  if (cliOutputDir === undefined || cliOutputDir === '') return;
+  const chartsDir = join(rootDir, gitRepository.chartsDir);
+  if (resolve(cwd, cliOutputDir) !== resolve(chartsDir)) {
+    throw new Error(
+      `this app always renders into ${chartsDir} and ${join(rootDir, gitRepository.argocdDir)}; ` +
+        `the cdk8s CLI asked for "${cliOutputDir}" (--output and --stdout are not supported: use \`npm run synth\`)`,
+    );
+  }
+}
 
 /** Group and kind of every object the charts render, sorted and without duplicates. */
 export function renderedKinds(charts: readonly Chart[]): ResourceKind[] {

@@ -31,6 +31,23 @@ function alertRules(env: string): Rule[] {
     .filter((rule) => rule.alert);
 }
 
+interface ScaleDownRules {
+  stabilizationWindowSeconds: number;
+  policies: { type: string; value: number; periodSeconds: number }[];
+}
+
+/** What section "Scaling" must say about the HPA's scale-in of an environment, read from the rendered HPA. */
+function scaleDownPhrase(env: string): string {
+  const [document] = parseAllDocuments(
+    readFileSync(join(chartsDir(env), `HorizontalPodAutoscaler.${service.name}.yaml`), 'utf8'),
+  );
+  const rules = (document!.toJS() as { spec: { behavior: { scaleDown: ScaleDownRules } } }).spec.behavior.scaleDown;
+  assert.equal(rules.policies.length, 1, `${env}: one scale-down policy`);
+  const [policy] = rules.policies;
+  assert.equal(policy!.type, 'Pods');
+  return `scale-down waits ${rules.stabilizationWindowSeconds / 60} minutes and removes at most ${policy!.value} pods per ${policy!.periodSeconds / 60} minutes`;
+}
+
 describe('RUNBOOK.md', () => {
   for (const env of environments) {
     it(`has a section for every alert of ${env.name}, where the alert's runbook_url points`, () => {
@@ -114,6 +131,7 @@ describe('RUNBOOK.md', () => {
       `${serverContract.preStopSleepSeconds} s preStop`,
       `deregistration delay\n  (${deregistration ?? '?'} s)`,
       `\`terminationGracePeriodSeconds\` (${grace ?? '?'} s)`,
+      ...environments.map((env) => scaleDownPhrase(env.name)),
     ]) {
       assert.ok(
         runbook.replaceAll(/\n\s+/g, ' ').includes(phrase.replaceAll(/\n\s+/g, ' ')),

@@ -6,6 +6,7 @@
  *   namespace           created by the Application (CreateNamespace + managedNamespaceMetadata) before any hook; a
  *                       Namespace object in charts-out/ would only be applied in the Sync phase, after the migration.
  *   0 migrationSecret   ExternalSecret of the DB credentials for the migration; healthy once the Secret exists.
+ *     and NetworkPolicy of the migration pods (DNS and MySQL out, nothing in), in place before the Job's pod starts.
  *   1 migration         the migration Job; the sync stops here if it fails, so no pod of the new release starts on an
  *                       old schema.
  * Sync:
@@ -30,4 +31,19 @@ export const argoAnnotations = {
 
 export function syncWave(wave: number): Record<string, string> {
   return { [argoAnnotations.syncWave]: String(wave) };
+}
+
+export type HookDeletePolicy = 'BeforeHookCreation' | 'HookSucceeded' | 'HookFailed';
+
+/** An Argo CD hook (re-created by every sync, never pruned), in its wave, with its delete policies. */
+export function hookAnnotations(
+  hook: 'PreSync' | 'Sync' | 'PostSync',
+  wave: number,
+  deletePolicies: readonly HookDeletePolicy[],
+): Record<string, string> {
+  return {
+    [argoAnnotations.hook]: hook,
+    [argoAnnotations.hookDeletePolicy]: deletePolicies.join(','),
+    ...syncWave(wave),
+  };
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { gitRepository } from '../../platform/environments.js';
 import { environments, readTree, renderRoot, renderedFiles, repoRoot } from './rendered.js';
@@ -54,5 +55,35 @@ describe('npm run synth', () => {
       assert.match(object.metadata.name, /^[a-z]+(-[a-z]+)*$/, `${file.path}: a readable name without hashes`);
       assert.doesNotMatch(JSON.stringify(object), /cdk8s\.io/, `${file.path} carries a cdk8s-generated label`);
     }
+  });
+
+  it('refuses a cdk8s CLI output folder other than charts-out/ instead of writing where the CLI does not look', () => {
+    // The real entry point, as `cdk8s synth --output elsewhere` runs it: it must fail before rendering anything.
+    const elsewhere = mkdtempSync(join(tmpdir(), 'k8s-cli-out-'));
+    const run = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'k8s/main.ts')], {
+      cwd: repoRoot,
+      env: { ...process.env, CDK8S_OUTDIR: elsewhere },
+      encoding: 'utf8',
+    });
+    assert.notEqual(run.status, 0);
+    assert.match(run.stderr, /always renders into .*charts-out.*--output and --stdout are not supported/s);
+  });
+
+  it('accepts the cdk8s CLI output folder cdk8s.yaml names (charts-out/), relative to where the CLI runs', async () => {
+    const { checkCliOutputDir } = await import('../render.js');
+    assert.doesNotThrow(() => {
+      checkCliOutputDir(repoRoot, undefined);
+    });
+    assert.doesNotThrow(() => {
+      checkCliOutputDir(repoRoot, gitRepository.chartsDir, repoRoot);
+    });
+    assert.doesNotThrow(() => {
+      checkCliOutputDir(repoRoot, join(repoRoot, gitRepository.chartsDir), '/');
+    });
+    assert.throws(() => {
+      checkCliOutputDir(repoRoot, 'dist', repoRoot);
+    });
+    const config = readFileSync(join(repoRoot, 'cdk8s.yaml'), 'utf8');
+    assert.match(config, new RegExp(`^output: ${gitRepository.chartsDir}$`, 'm'));
   });
 });

@@ -5,32 +5,26 @@
 # usage: scripts/release/open-promotion-pr.sh [<from> <to>]
 #   needs `gh` authenticated (GH_TOKEN); RELEASE_REMOTE (origin) and RELEASE_BRANCH (main) as in publish-pin.sh.
 set -euo pipefail
+# shellcheck source=scripts/release/release-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/release-lib.sh"
 
 from="${1:-staging}"
 to="${2:-production}"
 remote="${RELEASE_REMOTE:-origin}"
 base="${RELEASE_BRANCH:-main}"
-author_name="${GIT_AUTHOR_NAME:-github-actions[bot]}"
-author_email="${GIT_AUTHOR_EMAIL:-41898282+github-actions[bot]@users.noreply.github.com}"
 
 npm run --silent promote -- "$from" "$to"
 npm run --silent synth
 tag="$(node -p "JSON.parse(require('node:fs').readFileSync('platform/pins/${to}.json', 'utf8')).imageTag")"
 
-rendered=()
-for path in charts-out argocd platform/pins; do
-  [ -e "$path" ] && rendered+=("$path")
-done
-git add --all -- "${rendered[@]}"
-if git diff --cached --quiet; then
+if ! stage_rendered; then
   echo "${to} already runs ${tag}: no pull request needed"
   exit 0
 fi
 
 branch="promote/${to}-${tag:0:12}"
 git checkout --quiet -B "$branch"
-git -c user.name="$author_name" -c user.email="$author_email" \
-  commit --quiet -m "promote(${to}): ${tag}" -m "Copies the ${from} release pin to ${to}; rendered by npm run synth."
+commit_as_release_bot -m "promote(${to}): ${tag}" -m "Copies the ${from} release pin to ${to}; rendered by npm run synth."
 git push --quiet --force "$remote" "HEAD:refs/heads/${branch}"
 
 if [ -n "$(gh pr list --head "$branch" --base "$base" --state open --json number --jq '.[].number')" ]; then

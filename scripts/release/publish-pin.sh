@@ -9,13 +9,13 @@
 # landed while the image was building, and a push must be a fast-forward. The render then reflects main's k8s/ with
 # this image, which is exactly what the next CI drift check expects.
 set -euo pipefail
+# shellcheck source=scripts/release/release-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/release-lib.sh"
 
 env_name="${1:?usage: publish-pin.sh <environment> <commit-sha>}"
 tag="${2:?usage: publish-pin.sh <environment> <commit-sha>}"
 remote="${RELEASE_REMOTE:-origin}"
 branch="${RELEASE_BRANCH:-main}"
-author_name="${GIT_AUTHOR_NAME:-github-actions[bot]}"
-author_email="${GIT_AUTHOR_EMAIL:-41898282+github-actions[bot]@users.noreply.github.com}"
 
 for attempt in 1 2 3; do
   installed="$(git rev-parse HEAD)"
@@ -29,17 +29,11 @@ for attempt in 1 2 3; do
   npm run --silent release:pin -- "$env_name" "$tag"
   npm run --silent synth
 
-  rendered=()
-  for path in charts-out argocd platform/pins; do
-    [ -e "$path" ] && rendered+=("$path")
-  done
-  git add --all -- "${rendered[@]}"
-  if git diff --cached --quiet; then
+  if ! stage_rendered; then
     echo "${env_name} already runs ${tag} and charts-out/ is current: nothing to commit"
     exit 0
   fi
-  git -c user.name="$author_name" -c user.email="$author_email" \
-    commit --quiet -m "release(${env_name}): ${tag}" -m "Rendered by scripts/release/publish-pin.sh."
+  commit_as_release_bot -m "release(${env_name}): ${tag}" -m "Rendered by scripts/release/publish-pin.sh."
   if git push --quiet "$remote" "HEAD:refs/heads/${branch}"; then
     echo "pushed release(${env_name}): ${tag} to ${remote}/${branch}"
     exit 0

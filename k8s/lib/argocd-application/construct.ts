@@ -14,7 +14,7 @@ export const cascadeFinalizer = 'resources-finalizer.argocd.argoproj.io';
 
 /**
  * The AppProject of the service: this repository only, the environments' namespaces only, the namespaced kinds the
- * manifests contain and, cluster-wide, only Namespace (Argo CD creates the environment's namespace).
+ * manifests contain and, cluster-wide, only the environments' own Namespaces (Argo CD creates them: CreateNamespace).
  */
 export class ServiceProject extends Construct {
   readonly apiObject: ApiObject;
@@ -36,7 +36,13 @@ export class ServiceProject extends Construct {
           description: props.description,
           sourceRepos: [props.sourceRepo],
           destinations: props.destinationNamespaces.map((namespace) => ({ server: inClusterServer, namespace })),
-          clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }],
+          // CreateNamespace needs the kind Namespace allowed; `name` (Argo CD 3.2+) narrows it to the environments' own
+          // namespaces, so an Application of this project can never create, relabel or prune any other namespace.
+          clusterResourceWhitelist: props.destinationNamespaces.map((namespace) => ({
+            group: '',
+            kind: 'Namespace',
+            name: namespace,
+          })),
           namespaceResourceWhitelist: props.namespacedKinds.map(({ group, kind }) => ({ group, kind })),
           // Objects in the namespaces that git does not know about show up as warnings in the UI.
           orphanedResources: { warn: true },

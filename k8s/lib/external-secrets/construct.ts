@@ -5,7 +5,7 @@ import type { ApiObject } from 'cdk8s';
 import { externalSecrets } from '../../../platform/environments.js';
 import type { Environment } from '../../../platform/environments.js';
 import { labelKeys } from '../labels.js';
-import { argoAnnotations, syncWave } from '../sync-waves.js';
+import { hookAnnotations, syncWave } from '../sync-waves.js';
 import { typedApiObject } from '../typed-object.js';
 import type { ExternalSecretProps, SecretEntry } from './props.js';
 
@@ -50,11 +50,7 @@ export class ExternalSecret extends Construct {
     this.secretName = props.name;
     const componentLabel = { [labelKeys.component]: props.component };
     const annotations = props.hook
-      ? {
-          [argoAnnotations.hook]: props.hook.hook,
-          [argoAnnotations.hookDeletePolicy]: props.hook.deletePolicy,
-          ...syncWave(props.hook.wave),
-        }
+      ? hookAnnotations(props.hook.hook, props.hook.wave, props.hook.deletePolicies)
       : syncWave(props.wave ?? 0);
 
     this.apiObject = typedApiObject(

@@ -1,3 +1,5 @@
+import type { HookDeletePolicy } from '../sync-waves.js';
+
 export interface SecretEntry {
   /** Key in the Kubernetes Secret (the server's environment variable name). */
   readonly secretKey: string;
@@ -11,7 +13,7 @@ export interface SecretEntry {
 export interface HookPlacement {
   readonly hook: 'PreSync';
   readonly wave: number;
-  readonly deletePolicy: string;
+  readonly deletePolicies: readonly HookDeletePolicy[];
 }
 
 export interface ExternalSecretProps {

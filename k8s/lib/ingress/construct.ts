@@ -17,6 +17,10 @@ export const albAnnotations = {
   targetGroupAttributes: 'alb.ingress.kubernetes.io/target-group-attributes',
   healthcheckPath: 'alb.ingress.kubernetes.io/healthcheck-path',
   healthcheckPort: 'alb.ingress.kubernetes.io/healthcheck-port',
+  healthcheckIntervalSeconds: 'alb.ingress.kubernetes.io/healthcheck-interval-seconds',
+  healthcheckTimeoutSeconds: 'alb.ingress.kubernetes.io/healthcheck-timeout-seconds',
+  healthyThresholdCount: 'alb.ingress.kubernetes.io/healthy-threshold-count',
+  unhealthyThresholdCount: 'alb.ingress.kubernetes.io/unhealthy-threshold-count',
   successCodes: 'alb.ingress.kubernetes.io/success-codes',
   tags: 'alb.ingress.kubernetes.io/tags',
 } as const;
@@ -29,6 +33,18 @@ export const albAnnotations = {
 export function deregistrationDelaySeconds(contract: ServerContract): number {
   return contract.preStopSleepSeconds + Math.ceil(contract.shutdownForceMs / 1000);
 }
+
+/**
+ * Target health checks, explicit rather than the controller's defaults (15 s interval): a new pod's readiness gate
+ * turns true after `healthyThreshold` passing checks, so the interval sets the pace of every rollout step; a dead
+ * target leaves after `unhealthyThreshold` failed ones. The timeout stays below the interval (an ELB rule).
+ */
+export const defaultHealthCheck = {
+  intervalSeconds: 10,
+  timeoutSeconds: 5,
+  healthyThreshold: 2,
+  unhealthyThreshold: 2,
+};
 
 function stringMap(entries: Readonly<Record<string, string | number>>): string {
   return Object.entries(entries)
@@ -46,6 +62,7 @@ export class AlbIngress extends Construct {
   constructor(scope: Construct, id: string, props: AlbIngressProps) {
     super(scope, id);
     const { contract } = props;
+    const healthCheck = props.healthCheck ?? defaultHealthCheck;
     const annotations: Record<string, string> = {
       ...syncWave(syncWaves.traffic),
       [albAnnotations.scheme]: 'internet-facing',
@@ -66,6 +83,10 @@ export class AlbIngress extends Construct {
       // takes a pod out through the Service endpoints, which the controller deregisters.
       [albAnnotations.healthcheckPath]: contract.paths.liveness,
       [albAnnotations.healthcheckPort]: 'traffic-port',
+      [albAnnotations.healthcheckIntervalSeconds]: String(healthCheck.intervalSeconds),
+      [albAnnotations.healthcheckTimeoutSeconds]: String(healthCheck.timeoutSeconds),
+      [albAnnotations.healthyThresholdCount]: String(healthCheck.healthyThreshold),
+      [albAnnotations.unhealthyThresholdCount]: String(healthCheck.unhealthyThreshold),
       [albAnnotations.successCodes]: '200',
     };
     if (props.tags) annotations[albAnnotations.tags] = stringMap(props.tags);

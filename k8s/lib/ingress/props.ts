@@ -13,6 +13,13 @@ export interface AlbIngressProps {
   readonly loadBalancerName: string;
   /** @default ELBSecurityPolicy-TLS13-1-2-2021-06 (TLS 1.3 and 1.2 only) */
   readonly sslPolicy?: string;
+  /** Target group health checks. @default every 10 s, 5 s timeout, healthy after 2, unhealthy after 2 */
+  readonly healthCheck?: {
+    readonly intervalSeconds: number;
+    readonly timeoutSeconds: number;
+    readonly healthyThreshold: number;
+    readonly unhealthyThreshold: number;
+  };
   /** AWS tags of the load balancer and target groups. */
   readonly tags?: Readonly<Record<string, string>>;
 }

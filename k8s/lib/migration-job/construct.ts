@@ -1,17 +1,34 @@
-import { ApiObject, Chart, Duration, JsonPatch, Size } from 'cdk8s';
+import { ApiObject, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { components, labelKeys, selectorLabels } from '../labels.js';
 import { ExternalSecret } from '../external-secrets/index.js';
-import { removeAddressLabel } from '../web-service/index.js';
-import { argoAnnotations, syncWave, syncWaves } from '../sync-waves.js';
+import { MigrationNetworkPolicy } from '../network-policy/index.js';
+import {
+  environmentVariables,
+  podTemplatePatches,
+  restrictedContainerSecurity,
+  restrictedPodSecurity,
+} from '../pod-security.js';
+import { hookAnnotations, syncWaves } from '../sync-waves.js';
+import type { HookDeletePolicy } from '../sync-waves.js';
 import type { MigrationJobProps } from './props.js';
 
 /**
  * Deleted before the next sync creates it again (a Job's template is immutable, and a named hook must not collide
  * with its previous run) and as soon as it succeeds; a failed run stays for `kubectl logs` until the next sync.
  */
-export const migrationHookDeletePolicy = 'BeforeHookCreation,HookSucceeded';
+export const migrationHookDeletePolicies: readonly HookDeletePolicy[] = ['BeforeHookCreation', 'HookSucceeded'];
+
+/**
+ * The hooks the Job needs in place before it starts (its Secret and its NetworkPolicy) are re-created by each sync
+ * and otherwise kept: deleting them when they turn healthy would pull them from under the Job that is about to run.
+ */
+const prerequisiteHook = {
+  hook: 'PreSync',
+  wave: syncWaves.migrationSecret,
+  deletePolicies: ['BeforeHookCreation'],
+} as const;
 
 /**
  * Database migrations as an Argo CD PreSync hook: they run once per sync, before any object of the release is
@@ -19,12 +36,13 @@ export const migrationHookDeletePolicy = 'BeforeHookCreation,HookSucceeded';
  *
  * The Job needs the DB credentials, but in the very first sync the app's ExternalSecret (a Sync-phase resource) does
  * not exist yet. So the migration gets its own ExternalSecret as a PreSync hook one wave earlier: Argo CD waits until
- * it is healthy (its Secret written) before starting the Job. It is re-created on each sync (BeforeHookCreation
- * only: deleting it on success would delete its Secret under the Job that is about to start).
+ * it is healthy (its Secret written) before starting the Job. Its NetworkPolicy (DNS and MySQL out, nothing in) is a
+ * hook of the same wave, so the Job's pod is isolated from its very first run.
  */
 export class MigrationJob extends Construct {
   readonly job: kplus.Job;
   readonly secret: ExternalSecret;
+  readonly networkPolicy: MigrationNetworkPolicy;
 
   constructor(scope: Construct, id: string, props: MigrationJobProps) {
     super(scope, id);
@@ -36,33 +54,35 @@ export class MigrationJob extends Construct {
       clusterSecretStore: props.clusterSecretStore,
       entries: props.databaseEntries,
       component: components.migration,
-      hook: { hook: 'PreSync', wave: syncWaves.migrationSecret, deletePolicy: 'BeforeHookCreation' },
+      hook: prerequisiteHook,
     });
     const secret = kplus.Secret.fromSecretName(this, 'secret-ref', this.secret.secretName);
+    const envVariables = environmentVariables(
+      props.environment,
+      secret,
+      Object.fromEntries(props.databaseEntries.map((entry) => [entry.secretKey, entry.secretKey])),
+    );
+    const podSelector = selectorLabels(props.env, components.migration);
 
-    const envVariables: Record<string, kplus.EnvValue> = {};
-    for (const [variable, value] of Object.entries(props.environment)) {
-      envVariables[variable] = kplus.EnvValue.fromValue(value);
-    }
-    for (const entry of props.databaseEntries) {
-      envVariables[entry.secretKey] = kplus.EnvValue.fromSecretValue({ secret, key: entry.secretKey });
-    }
+    this.networkPolicy = new MigrationNetworkPolicy(this, 'network-policy', {
+      name: props.name,
+      pods: kplus.Pods.select(this, 'pods', { labels: podSelector }),
+      component: components.migration,
+      vpcCidr: props.env.vpcCidr,
+      annotations: hookAnnotations(prerequisiteHook.hook, prerequisiteHook.wave, prerequisiteHook.deletePolicies),
+    });
 
     const tmp = kplus.Volume.fromEmptyDir(this, 'tmp', 'tmp', { sizeLimit: Size.mebibytes(64) });
     this.job = new kplus.Job(this, 'job', {
       metadata: {
         name: props.name,
         labels: componentLabel,
-        annotations: {
-          [argoAnnotations.hook]: 'PreSync',
-          [argoAnnotations.hookDeletePolicy]: migrationHookDeletePolicy,
-          ...syncWave(syncWaves.migration),
-        },
+        annotations: hookAnnotations('PreSync', syncWaves.migration, migrationHookDeletePolicies),
       },
       podMetadata: {
         labels: {
           ...Chart.of(this).labels,
-          ...selectorLabels(props.env, components.migration),
+          ...podSelector,
           [labelKeys.version]: props.version,
         },
       },
@@ -71,12 +91,7 @@ export class MigrationJob extends Construct {
       backoffLimit: props.backoffLimit ?? 2,
       activeDeadline: props.activeDeadline ?? Duration.minutes(10),
       ttlAfterFinished: props.ttlAfterFinished ?? Duration.days(1),
-      securityContext: {
-        ensureNonRoot: true,
-        user: contract.image.uid,
-        group: contract.image.gid,
-        fsGroup: contract.image.gid,
-      },
+      securityContext: restrictedPodSecurity(contract),
       volumes: [tmp],
       containers: [
         {
@@ -90,23 +105,11 @@ export class MigrationJob extends Construct {
             cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) },
             memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) },
           },
-          securityContext: {
-            ensureNonRoot: true,
-            user: contract.image.uid,
-            group: contract.image.gid,
-            privileged: false,
-            readOnlyRootFilesystem: true,
-            allowPrivilegeEscalation: false,
-            capabilities: { drop: [kplus.Capability.ALL] },
-            seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
-          },
+          securityContext: restrictedContainerSecurity(contract),
           volumeMounts: [{ path: '/tmp', volume: tmp }],
         },
       ],
     });
-    ApiObject.of(this.job).addJsonPatch(
-      removeAddressLabel,
-      JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
-    );
+    ApiObject.of(this.job).addJsonPatch(...podTemplatePatches);
   }
 }

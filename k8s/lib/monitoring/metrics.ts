@@ -16,5 +16,9 @@ export const metricNames = {
   containerRestarts: 'kube_pod_container_status_restarts_total',
 } as const;
 
-/** Close codes of an orderly end: 1000 normal, 1001 going away (server shutdown during a rollout, client leaving). */
-export const orderlyCloseCodes = ['1000', '1001'] as const;
+/**
+ * Close codes of an orderly end: 1000 normal, 1001 going away (server shutdown during a rollout, client leaving), 1005
+ * a close frame without a status code, which is what the server records when a client calls `close()` with no code
+ * (browsers and most WebSocket libraries by default). 1006 (no close frame at all) is the real drop.
+ */
+export const orderlyCloseCodes = ['1000', '1001', '1005'] as const;

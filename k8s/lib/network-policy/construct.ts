@@ -2,7 +2,34 @@ import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { components, labelKeys } from '../labels.js';
 import { syncWave, syncWaves } from '../sync-waves.js';
-import type { ServerNetworkPolicyProps } from './props.js';
+import type { DatabaseEgressProps, MigrationNetworkPolicyProps, ServerNetworkPolicyProps } from './props.js';
+
+/** CoreDNS in EKS: pods labelled k8s-app=kube-dns in kube-system. */
+function databaseEgress(scope: Construct, props: DatabaseEgressProps): kplus.NetworkPolicyRule[] {
+  const clusterDns = kplus.Pods.select(scope, 'cluster-dns', {
+    labels: { 'k8s-app': 'kube-dns' },
+    namespaces: kplus.Namespaces.select(scope, 'kube-system', { names: ['kube-system'] }),
+  });
+  const vpc = kplus.NetworkPolicyIpBlock.ipv4(scope, 'vpc', props.vpcCidr);
+  return [
+    { peer: clusterDns, ports: [kplus.NetworkPolicyPort.udp(53), kplus.NetworkPolicyPort.tcp(53)] },
+    { peer: vpc, ports: [kplus.NetworkPolicyPort.tcp(props.databasePort ?? 3306)] },
+  ];
+}
+
+function isolating(
+  scope: Construct,
+  props: DatabaseEgressProps,
+  annotations: Readonly<Record<string, string>>,
+  ingressRules: kplus.NetworkPolicyRule[],
+): kplus.NetworkPolicy {
+  return new kplus.NetworkPolicy(scope, 'policy', {
+    metadata: { name: props.name, labels: { [labelKeys.component]: props.component }, annotations: { ...annotations } },
+    selector: props.pods,
+    ingress: { default: kplus.NetworkPolicyTrafficDefault.DENY, rules: ingressRules },
+    egress: { default: kplus.NetworkPolicyTrafficDefault.DENY, rules: databaseEgress(scope, props) },
+  });
+}
 
 /**
  * Default-deny for the server pods, then only: the app port from the VPC (the ALB sends from its own VPC addresses
@@ -13,34 +40,24 @@ export class ServerNetworkPolicy extends Construct {
 
   constructor(scope: Construct, id: string, props: ServerNetworkPolicyProps) {
     super(scope, id);
-    const vpc = kplus.NetworkPolicyIpBlock.ipv4(this, 'vpc', props.vpcCidr);
+    const alb = kplus.NetworkPolicyIpBlock.ipv4(this, 'alb', props.vpcCidr);
     const monitoring = kplus.Namespaces.select(this, 'monitoring', { names: [props.monitoringNamespace] });
-    const clusterDns = kplus.Pods.select(this, 'cluster-dns', {
-      labels: { 'k8s-app': 'kube-dns' },
-      namespaces: kplus.Namespaces.select(this, 'kube-system', { names: ['kube-system'] }),
-    });
+    this.policy = isolating(this, { ...props, component: components.server }, syncWave(syncWaves.foundation), [
+      { peer: alb, ports: [kplus.NetworkPolicyPort.tcp(props.httpPort)] },
+      { peer: monitoring, ports: [kplus.NetworkPolicyPort.tcp(props.metricsPort)] },
+    ]);
+  }
+}
 
-    this.policy = new kplus.NetworkPolicy(this, 'policy', {
-      metadata: {
-        name: props.name,
-        labels: { [labelKeys.component]: components.server },
-        annotations: syncWave(syncWaves.foundation),
-      },
-      selector: props.pods,
-      ingress: {
-        default: kplus.NetworkPolicyTrafficDefault.DENY,
-        rules: [
-          { peer: vpc, ports: [kplus.NetworkPolicyPort.tcp(props.httpPort)] },
-          { peer: monitoring, ports: [kplus.NetworkPolicyPort.tcp(props.metricsPort)] },
-        ],
-      },
-      egress: {
-        default: kplus.NetworkPolicyTrafficDefault.DENY,
-        rules: [
-          { peer: clusterDns, ports: [kplus.NetworkPolicyPort.udp(53), kplus.NetworkPolicyPort.tcp(53)] },
-          { peer: vpc, ports: [kplus.NetworkPolicyPort.tcp(props.databasePort ?? 3306)] },
-        ],
-      },
-    });
+/**
+ * The migration Job's pods: nothing in (they serve nothing), out only DNS and MySQL in the VPC. A PreSync hook like
+ * the Job, one wave earlier, so even the very first migration runs isolated.
+ */
+export class MigrationNetworkPolicy extends Construct {
+  readonly policy: kplus.NetworkPolicy;
+
+  constructor(scope: Construct, id: string, props: MigrationNetworkPolicyProps) {
+    super(scope, id);
+    this.policy = isolating(this, props, props.annotations, []);
   }
 }

@@ -1,15 +1,26 @@
 import type * as kplus from 'cdk8s-plus-34';
 
-export interface ServerNetworkPolicyProps {
+/** What every pod of the service may reach: cluster DNS, and MySQL inside the VPC. */
+export interface DatabaseEgressProps {
   readonly name: string;
   /** The pods the policy isolates. */
   readonly pods: kplus.IPodSelector;
-  /** VPC CIDR: the ALB reaches pods from it (IP targets) and RDS lives in it. */
+  /** app.kubernetes.io/component of the policy: the component of the pods it isolates. */
+  readonly component: string;
+  /** VPC CIDR: RDS lives in it (and, for the server, the ALB reaches the pods from it). */
   readonly vpcCidr: string;
+  /** @default 3306 */
+  readonly databasePort?: number;
+}
+
+export interface ServerNetworkPolicyProps extends Omit<DatabaseEgressProps, 'component'> {
   readonly httpPort: number;
   readonly metricsPort: number;
   /** Namespace of Prometheus, the only one allowed on the metrics port. */
   readonly monitoringNamespace: string;
-  /** @default 3306 */
-  readonly databasePort?: number;
+}
+
+export interface MigrationNetworkPolicyProps extends DatabaseEgressProps {
+  /** Argo CD placement: the policy must exist before the migration Job's pod, which is a PreSync hook. */
+  readonly annotations: Readonly<Record<string, string>>;
 }

@@ -3,15 +3,23 @@ import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { components, labelKeys, selectorLabels } from '../labels.js';
 import type { Labels } from '../labels.js';
+import {
+  environmentVariables,
+  podTemplatePatches,
+  restrictedContainerSecurity,
+  restrictedPodSecurity,
+} from '../pod-security.js';
 import { syncWave, syncWaves } from '../sync-waves.js';
-import type { ComputeResources, WebServiceProps } from './props.js';
+import type { ComputeResources, ScaleDownLimit, WebServiceProps } from './props.js';
 
 export const containerName = 'server';
 
-/** cdk8s-plus always labels pod templates with a generated address; the recommended labels select them instead. */
-export const removeAddressLabel = JsonPatch.remove(
-  `/spec/template/metadata/labels/${kplus.Pod.ADDRESS_LABEL.replaceAll('/', '~1')}`,
-);
+/**
+ * Scale-in is slow on purpose: every pod removed closes its WebSockets (1001) and its clients reconnect and log in
+ * again elsewhere. At most this many pods per period, after five minutes of lower load.
+ */
+export const defaultScaleDown: ScaleDownLimit = { pods: 2, period: Duration.minutes(5) };
+
 export const portNames = { http: 'http', metrics: 'metrics' } as const;
 
 const defaultResources: ComputeResources = {
@@ -46,6 +54,7 @@ export class WebService extends Construct {
     super(scope, id);
     const { contract, name } = props;
     const resources = props.resources ?? defaultResources;
+    const scaleDown = props.scaleDown ?? defaultScaleDown;
     this.selectorLabels = selectorLabels(props.env, components.server);
     const componentLabel = { [labelKeys.component]: components.server };
 
@@ -58,13 +67,7 @@ export class WebService extends Construct {
     const tmp = kplus.Volume.fromEmptyDir(this, 'tmp', 'tmp', { sizeLimit: props.tmpSizeLimit ?? Size.mebibytes(64) });
     const secret = kplus.Secret.fromSecretName(this, 'secret', props.secretName);
 
-    const envVariables: Record<string, kplus.EnvValue> = {};
-    for (const [variable, value] of Object.entries(props.environment)) {
-      envVariables[variable] = kplus.EnvValue.fromValue(value);
-    }
-    for (const [variable, key] of Object.entries(props.secretEnvironment)) {
-      envVariables[variable] = kplus.EnvValue.fromSecretValue({ secret, key });
-    }
+    const envVariables = environmentVariables(props.environment, secret, props.secretEnvironment);
 
     this.deployment = new kplus.Deployment(this, 'deployment', {
       metadata: { name, labels: componentLabel, annotations: syncWave(syncWaves.workload) },
@@ -75,12 +78,7 @@ export class WebService extends Construct {
       },
       serviceAccount,
       automountServiceAccountToken: false,
-      securityContext: {
-        ensureNonRoot: true,
-        user: contract.image.uid,
-        group: contract.image.gid,
-        fsGroup: contract.image.gid,
-      },
+      securityContext: restrictedPodSecurity(contract),
       terminationGracePeriod: Duration.seconds(terminationGracePeriodSeconds(props)),
       // A new pod must pass its ALB readiness gate before an old one goes: capacity never drops during a rollout.
       strategy: kplus.DeploymentStrategy.rollingUpdate({
@@ -105,16 +103,7 @@ export class WebService extends Construct {
             cpu: { request: resources.cpuRequest, limit: resources.cpuLimit },
             memory: { request: resources.memoryRequest, limit: resources.memoryLimit },
           },
-          securityContext: {
-            ensureNonRoot: true,
-            user: contract.image.uid,
-            group: contract.image.gid,
-            privileged: false,
-            readOnlyRootFilesystem: true,
-            allowPrivilegeEscalation: false,
-            capabilities: { drop: [kplus.Capability.ALL] },
-            seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
-          },
+          securityContext: restrictedContainerSecurity(contract),
           // Up to a minute to boot; liveness and readiness only start counting once it answers.
           startup: kplus.Probe.fromHttpGet(contract.paths.liveness, {
             port: contract.httpPort,
@@ -144,12 +133,11 @@ export class WebService extends Construct {
     // Fields cdk8s-plus has no API for (checked in cdk8s-plus-34): patched onto the rendered Deployment.
     const deploymentObject = ApiObject.of(this.deployment);
     deploymentObject.addJsonPatch(
-      removeAddressLabel,
+      ...podTemplatePatches,
       // The kubelet waits before sending SIGTERM so the ALB and kube-proxy stop routing to the pod first.
       JsonPatch.add('/spec/template/spec/containers/0/lifecycle', {
         preStop: { sleep: { seconds: contract.preStopSleepSeconds } },
       }),
-      JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
       JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [
         this.spreadConstraint('topology.kubernetes.io/zone', 'DoNotSchedule'),
         this.spreadConstraint('kubernetes.io/hostname', 'ScheduleAnyway'),
@@ -184,6 +172,11 @@ export class WebService extends Construct {
       minReplicas: props.replicas.min,
       maxReplicas: props.replicas.max,
       metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(props.targetCpuUtilization ?? 70))],
+      // cdk8s-plus's default would remove down to minReplicas pods at once.
+      scaleDown: {
+        stabilizationWindow: scaleDown.period,
+        policies: [{ replicas: kplus.Replicas.absolute(scaleDown.pods), duration: scaleDown.period }],
+      },
     });
   }
 

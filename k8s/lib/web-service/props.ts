@@ -1,4 +1,4 @@
-import type { Size } from 'cdk8s';
+import type { Duration, Size } from 'cdk8s';
 import type { Cpu } from 'cdk8s-plus-34';
 import type { Environment } from '../../../platform/environments.js';
 import type { ServerContract } from '../../../platform/server-contract.js';
@@ -6,6 +6,12 @@ import type { ServerContract } from '../../../platform/server-contract.js';
 export interface ReplicaRange {
   readonly min: number;
   readonly max: number;
+}
+
+/** The most pods the HPA may remove within one period (and the load must have been lower for that long). */
+export interface ScaleDownLimit {
+  readonly pods: number;
+  readonly period: Duration;
 }
 
 export interface ComputeResources {
@@ -34,6 +40,8 @@ export interface WebServiceProps {
   readonly replicas: ReplicaRange;
   /** Average CPU utilisation (of requests) the HPA aims for. @default 70 */
   readonly targetCpuUtilization?: number;
+  /** @default 2 pods per 5 minutes */
+  readonly scaleDown?: ScaleDownLimit;
   /** @default 250m/1 CPU, 256Mi/512Mi */
   readonly resources?: ComputeResources;
   /** Seconds between SIGTERM's end of the drain and SIGKILL, on top of preStop + SHUTDOWN_FORCE_MS. @default 5 */

@@ -60,7 +60,11 @@ describe('argocd/', () => {
     );
     const allowed = new Set(project.spec.namespaceResourceWhitelist!.map(({ group, kind }) => `${group}/${kind}`));
     assert.deepEqual([...allowed].sort(), [...rendered].sort());
-    assert.deepEqual(project.spec.clusterResourceWhitelist, [{ group: '', kind: 'Namespace' }]);
+    // Cluster-wide, only the Namespaces Argo CD creates for the environments, by name: never another namespace.
+    assert.deepEqual(
+      project.spec.clusterResourceWhitelist,
+      environments.map((env) => ({ group: '', kind: 'Namespace', name: env.namespace })),
+    );
     for (const application of applications) assert.equal(application.spec.project, argocd.project);
   });
 

@@ -55,6 +55,21 @@ for (const env of environments) {
       assert.equal(annotations[albAnnotations.healthcheckPort], 'traffic-port');
     });
 
+    it('health-checks at a pace the rollout and the pod probes agree with', () => {
+      const seconds = (key: string) => Number(annotations[key]);
+      const interval = seconds(albAnnotations.healthcheckIntervalSeconds);
+      const timeout = seconds(albAnnotations.healthcheckTimeoutSeconds);
+      const healthy = seconds(albAnnotations.healthyThresholdCount);
+      const unhealthy = seconds(albAnnotations.unhealthyThresholdCount);
+      const container = deployment.spec!.template.spec!.containers[0]!;
+      assert.ok(timeout > 0 && timeout < interval, 'the ELB API refuses a timeout that is not below the interval');
+      // The ALB must not give up on a pod the kubelet still considers alive.
+      assert.ok(timeout >= container.livenessProbe!.timeoutSeconds!);
+      assert.ok(healthy >= 2 && unhealthy >= 2, 'one blip neither admits nor evicts a target');
+      // Each rollout step waits for the new pod's readiness gate: well inside the Deployment's progress deadline.
+      assert.ok(healthy * interval * 4 <= deployment.spec!.progressDeadlineSeconds!);
+    });
+
     it('keeps idle WebSockets open: ALB idle timeout above the heartbeat, Node keep-alive above the idle timeout', () => {
       const idleSeconds = Number(
         stringMap(annotations[albAnnotations.loadBalancerAttributes])['idle_timeout.timeout_seconds'],

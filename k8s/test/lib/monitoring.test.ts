@@ -30,11 +30,16 @@ function promtool(...args: string[]): string {
   }
 }
 
+interface Series {
+  readonly series: string;
+  readonly values: string;
+}
+
 interface AlertCase {
   readonly alert: string;
   readonly evalTime: string;
   /** Series that make the alert fire. */
-  readonly series: readonly { series: string; values: string }[];
+  readonly series: readonly Series[];
   /** Labels the firing alert carries from its expression (beyond the rule's own). */
   readonly resultLabels: Record<string, string>;
 }
@@ -103,6 +108,66 @@ for (const env of environments) {
     },
   ];
 
+  /** For each alert, a trouble just short of its threshold or of its `for` duration: the alert must stay silent. */
+  const nearMisses: Omit<AlertCase, 'resultLabels'>[] = [
+    {
+      alert: alertNames.errorRatio,
+      evalTime: '15m',
+      series: [
+        { series: `${http}_count{${app}, method="GET", route="/api/me", status="500"}`, values: '0+4x20' },
+        { series: `${http}_count{${app}, method="GET", route="/api/me", status="200"}`, values: '0+96x20' },
+      ],
+    },
+    {
+      alert: alertNames.latency,
+      evalTime: '20m',
+      series: [
+        { series: `${http}_bucket{${app}, le="0.5"}`, values: '0+10x30' },
+        { series: `${http}_bucket{${app}, le="1"}`, values: '0+10x30' },
+        { series: `${http}_bucket{${app}, le="+Inf"}`, values: '0+10x30' },
+      ],
+    },
+    {
+      alert: alertNames.notReady,
+      evalTime: '15m',
+      // Unavailable for 8 minutes (a slow rollout step), then available again.
+      series: [
+        {
+          series: `${metricNames.deploymentUnavailableReplicas}{namespace="${ns}", deployment="desktop-backend"}`,
+          values: '1x8 0x12',
+        },
+      ],
+    },
+    {
+      alert: alertNames.restarts,
+      evalTime: '10m',
+      series: [
+        {
+          series: `${metricNames.containerRestarts}{namespace="${ns}", pod="desktop-backend-7d9f8-abcde", container="server"}`,
+          values: '0 1 2 2 2 2 2 2 2 2 2',
+        },
+      ],
+    },
+    {
+      alert: alertNames.wsDrops,
+      evalTime: '15m',
+      // One drop a minute among 100 sockets: 5 % in 5 minutes.
+      series: [
+        { series: `${metricNames.wsCloses}{${app}, code="1006"}`, values: '0+1x20' },
+        { series: `${metricNames.wsConnectionsOpen}{${app}, pod="a"}`, values: '100x20' },
+      ],
+    },
+    {
+      alert: alertNames.eventLag,
+      evalTime: '20m',
+      series: [
+        { series: `${metricNames.eventDeliveryLag}_bucket{${app}, le="1"}`, values: '0+10x30' },
+        { series: `${metricNames.eventDeliveryLag}_bucket{${app}, le="2"}`, values: '0+10x30' },
+        { series: `${metricNames.eventDeliveryLag}_bucket{${app}, le="+Inf"}`, values: '0+10x30' },
+      ],
+    },
+  ];
+
   /** A healthy service, plus a failing one in another namespace that these rules must not see. */
   const healthy = [
     { series: `${http}_count{${app}, method="GET", route="/api/me", status="200"}`, values: '0+100x40' },
@@ -121,6 +186,8 @@ for (const env of environments) {
     { series: `${metricNames.containerRestarts}{namespace="${ns}", pod="p", container="server"}`, values: '2x40' },
     { series: `${metricNames.wsCloses}{${app}, code="1001"}`, values: '0+500x40' },
     { series: `${metricNames.wsCloses}{${app}, code="1000"}`, values: '0+50x40' },
+    // Clients that call close() without a code: orderly, even when a whole office shuts its laptops at once.
+    { series: `${metricNames.wsCloses}{${app}, code="1005"}`, values: '0+200x40' },
     { series: `${metricNames.wsConnectionsOpen}{${app}, pod="a"}`, values: '1000x40' },
     { series: `${metricNames.eventDeliveryLag}_bucket{${app}, le="0.05"}`, values: '0+100x40' },
     { series: `${metricNames.eventDeliveryLag}_bucket{${app}, le="+Inf"}`, values: '0+100x40' },
@@ -129,6 +196,19 @@ for (const env of environments) {
   describe(`alert rules (${env.name})`, () => {
     const rulesFile = `rules-${env.name}.yaml`;
     writeFileSync(join(workDir, rulesFile), stringify({ groups }));
+
+    /** `promtool test rules` of these rules: the input series, then what each alert must be at a given time. */
+    const testRules = (testFile: string, inputSeries: readonly Series[], alertRuleTests: unknown[]) => {
+      writeFileSync(
+        join(workDir, testFile),
+        stringify({
+          rule_files: [rulesFile],
+          evaluation_interval: '1m',
+          tests: [{ interval: '1m', input_series: inputSeries, alert_rule_test: alertRuleTests }],
+        }),
+      );
+      assert.match(promtool('test', 'rules', testFile), /SUCCESS/);
+    };
 
     it('pass `promtool check rules`', () => {
       assert.match(promtool('check', 'rules', rulesFile), /SUCCESS/);
@@ -145,57 +225,35 @@ for (const env of environments) {
     for (const alertCase of cases) {
       it(`fires ${alertCase.alert} (promtool test rules)`, () => {
         const definition = rules.find((candidate) => candidate.alert === alertCase.alert)!;
-        const testFile = `test-${env.name}-${alertCase.alert}.yaml`;
-        writeFileSync(
-          join(workDir, testFile),
-          stringify({
-            rule_files: [rulesFile],
-            evaluation_interval: '1m',
-            tests: [
+        testRules(`test-${env.name}-${alertCase.alert}.yaml`, alertCase.series, [
+          {
+            eval_time: alertCase.evalTime,
+            alertname: alertCase.alert,
+            exp_alerts: [
               {
-                interval: '1m',
-                input_series: alertCase.series,
-                alert_rule_test: [
-                  {
-                    eval_time: alertCase.evalTime,
-                    alertname: alertCase.alert,
-                    exp_alerts: [
-                      {
-                        exp_labels: { ...definition.labels, ...alertCase.resultLabels },
-                        exp_annotations: definition.annotations,
-                      },
-                    ],
-                  },
-                ],
+                exp_labels: { ...definition.labels, ...alertCase.resultLabels },
+                exp_annotations: definition.annotations,
               },
             ],
-          }),
-        );
-        assert.match(promtool('test', 'rules', testFile), /SUCCESS/);
+          },
+        ]);
+      });
+    }
+
+    for (const nearMiss of nearMisses) {
+      it(`keeps ${nearMiss.alert} silent just short of its threshold (promtool test rules)`, () => {
+        testRules(`test-${env.name}-${nearMiss.alert}-near-miss.yaml`, nearMiss.series, [
+          { eval_time: nearMiss.evalTime, alertname: nearMiss.alert, exp_alerts: [] },
+        ]);
       });
     }
 
     it('stays silent for a healthy service, whatever happens in other namespaces (promtool test rules)', () => {
-      const testFile = `test-${env.name}-healthy.yaml`;
-      writeFileSync(
-        join(workDir, testFile),
-        stringify({
-          rule_files: [rulesFile],
-          evaluation_interval: '1m',
-          tests: [
-            {
-              interval: '1m',
-              input_series: healthy,
-              alert_rule_test: Object.values(alertNames).map((alertname) => ({
-                eval_time: '35m',
-                alertname,
-                exp_alerts: [],
-              })),
-            },
-          ],
-        }),
+      testRules(
+        `test-${env.name}-healthy.yaml`,
+        healthy,
+        Object.values(alertNames).map((alertname) => ({ eval_time: '35m', alertname, exp_alerts: [] })),
       );
-      assert.match(promtool('test', 'rules', testFile), /SUCCESS/);
     });
 
     it('scrapes the metrics port of the server Service, through the labels Prometheus selects', () => {

@@ -1,18 +1,42 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { IJob } from 'kubernetes-models/batch/v1/Job';
+import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { monitoring } from '../../../platform/environments.js';
 import { serverContract } from '../../../platform/server-contract.js';
+import { argoAnnotations } from '../../lib/sync-waves.js';
 import { environments, findObject } from '../rendered.js';
 
 const namespaceLabel = 'kubernetes.io/metadata.name';
 
+function selects(policy: INetworkPolicy, podLabels: Record<string, string>): boolean {
+  return Object.entries(policy.spec!.podSelector!.matchLabels ?? {}).every(([key, value]) => podLabels[key] === value);
+}
+
+/** Out only to cluster DNS (CoreDNS in kube-system) and to MySQL in the environment's VPC. */
+function assertDnsAndMysqlOnly(egress: NonNullable<INetworkPolicy['spec']>['egress'], vpcCidr: string) {
+  assert.ok(egress && egress.length === 2);
+  const [dns, mysql] = egress;
+  assert.deepEqual(dns!.to![0]!.namespaceSelector?.matchLabels, { [namespaceLabel]: 'kube-system' });
+  assert.deepEqual(dns!.to![0]!.podSelector?.matchLabels, { 'k8s-app': 'kube-dns' });
+  assert.deepEqual(dns!.ports!.map((port) => `${port.protocol}/${port.port}`).sort(), ['TCP/53', 'UDP/53']);
+  assert.deepEqual(mysql!.to, [{ ipBlock: { cidr: vpcCidr } }]);
+  assert.deepEqual(mysql!.ports, [{ port: 3306, protocol: 'TCP' }]);
+}
+
 for (const env of environments) {
-  const policy = findObject(env.name, 'NetworkPolicy') as unknown as INetworkPolicy;
+  const policy = findObject(env.name, 'NetworkPolicy', 'desktop-backend') as unknown as INetworkPolicy;
+  const migrationPolicy = findObject(env.name, 'NetworkPolicy', 'desktop-backend-migrate') as unknown as INetworkPolicy;
+  const serverPods = (findObject(env.name, 'Deployment') as unknown as IDeployment).spec!.template.metadata!.labels!;
+  const job = findObject(env.name, 'Job') as unknown as IJob;
+  const migrationPods = job.spec!.template.metadata!.labels!;
   const spec = policy.spec!;
 
   describe(`NetworkPolicy (${env.name})`, () => {
     it('isolates the server pods in both directions', () => {
+      assert.ok(selects(policy, serverPods));
+      assert.ok(!selects(policy, migrationPods));
       assert.deepEqual([...spec.policyTypes!].sort(), ['Egress', 'Ingress']);
     });
 
@@ -28,13 +52,30 @@ for (const env of environments) {
     });
 
     it('lets the pods out only to cluster DNS and to MySQL in the VPC', () => {
-      const [dns, mysql] = spec.egress!;
-      assert.equal(spec.egress!.length, 2);
-      assert.deepEqual(dns!.to![0]!.namespaceSelector?.matchLabels, { [namespaceLabel]: 'kube-system' });
-      assert.deepEqual(dns!.to![0]!.podSelector?.matchLabels, { 'k8s-app': 'kube-dns' });
-      assert.deepEqual(dns!.ports!.map((port) => `${port.protocol}/${port.port}`).sort(), ['TCP/53', 'UDP/53']);
-      assert.deepEqual(mysql!.to, [{ ipBlock: { cidr: env.vpcCidr } }]);
-      assert.deepEqual(mysql!.ports, [{ port: 3306, protocol: 'TCP' }]);
+      assertDnsAndMysqlOnly(spec.egress, env.vpcCidr);
+    });
+  });
+
+  describe(`migration NetworkPolicy (${env.name})`, () => {
+    it('selects the migration Job pods and not the server pods', () => {
+      assert.ok(selects(migrationPolicy, migrationPods));
+      assert.ok(!selects(migrationPolicy, serverPods));
+    });
+
+    it('admits nothing in and lets the pods out only to cluster DNS and to MySQL in the VPC', () => {
+      assert.deepEqual([...migrationPolicy.spec!.policyTypes!].sort(), ['Egress', 'Ingress']);
+      assert.deepEqual(migrationPolicy.spec!.ingress ?? [], []);
+      assertDnsAndMysqlOnly(migrationPolicy.spec!.egress, env.vpcCidr);
+    });
+
+    it('is in place before the migration pod starts, even on the first sync (a PreSync hook in an earlier wave)', () => {
+      const annotations = migrationPolicy.metadata!.annotations!;
+      const jobAnnotations = job.metadata!.annotations!;
+      assert.equal(annotations[argoAnnotations.hook], 'PreSync');
+      assert.equal(jobAnnotations[argoAnnotations.hook], 'PreSync');
+      assert.ok(Number(annotations[argoAnnotations.syncWave]) < Number(jobAnnotations[argoAnnotations.syncWave]));
+      // Deleted only when the next sync re-creates it: never while the Job may run.
+      assert.equal(annotations[argoAnnotations.hookDeletePolicy], 'BeforeHookCreation');
     });
   });
 }

@@ -67,7 +67,7 @@ for (const env of environments) {
     it('is selected by the Deployment, Service, PodDisruptionBudget and NetworkPolicy through the pod labels', () => {
       const service = findObject(env.name, 'Service') as unknown as IService;
       const pdb = findObject(env.name, 'PodDisruptionBudget') as unknown as IPodDisruptionBudget;
-      const policy = findObject(env.name, 'NetworkPolicy') as {
+      const policy = findObject(env.name, 'NetworkPolicy', 'desktop-backend') as {
         spec?: { podSelector?: { matchLabels?: Record<string, string> } };
       };
       assert.ok(matches(deployment.spec!.selector.matchLabels, podLabels), 'Deployment');
