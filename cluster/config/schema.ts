@@ -1,6 +1,7 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { z } from 'zod';
 import type { Environment } from '../../platform/environments.js';
+import { smallestVpcPrefix, subnetMasks } from '../lib/network/construct.js';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 const LOG_RETENTION_DAYS = [
@@ -49,24 +50,35 @@ const databaseSchema = z
     path: ['maxAllocatedStorageGiB'],
   });
 
-const argoCdSchema = z.object({
-  /** Repository Argo CD syncs; defaults to platform.gitRepository.url. */
-  repoUrl: z.url({ protocol: /^https$/, error: 'must be an https:// git URL' }),
-  targetRevision: z.string().min(1),
-  /**
-   * The built-in admin user. When enabled its password is generated in the cluster (argocd-initial-admin-secret),
-   * never written into the template. Turn it off once SSO works.
-   */
-  adminEnabled: z.boolean(),
-  /** Optional OIDC single sign-on; the client secret is read from the argocd-secret key `oidc.clientSecret`. */
-  oidc: z
-    .object({
-      name: z.string().min(1),
-      issuer: z.url({ protocol: /^https$/ }),
-      clientId: z.string().min(1),
-    })
-    .optional(),
-});
+const argoCdSchema = z
+  .object({
+    /** Repository Argo CD syncs; defaults to platform.gitRepository.url. */
+    repoUrl: z.url({ protocol: /^https$/, error: 'must be an https:// git URL' }),
+    targetRevision: z.string().min(1),
+    /**
+     * The built-in admin user. When enabled its password is generated in the cluster (argocd-initial-admin-secret),
+     * never written into the template. Turn it off once SSO works.
+     */
+    adminEnabled: z.boolean(),
+    /** Optional OIDC single sign-on; the client secret is read from the argocd-secret key `oidc.clientSecret`. */
+    oidc: z
+      .object({
+        name: z.string().min(1),
+        issuer: z.url({ protocol: /^https$/ }),
+        clientId: z.string().min(1),
+        /** Groups (from the token's `groups` claim) given Argo CD's role:admin; everyone else gets no permission. */
+        adminGroups: z
+          .array(z.string().regex(/^[^,\s]+$/, 'must be a group name without commas or spaces'))
+          .default([]),
+      })
+      .optional(),
+  })
+  .refine((argo) => argo.adminEnabled || (argo.oidc?.adminGroups.length ?? 0) > 0, {
+    message:
+      'adminEnabled is false, so argocd.oidc.adminGroups must name the groups that administer Argo CD ' +
+      '(nobody could manage it otherwise)',
+    path: ['adminEnabled'],
+  });
 
 export const clusterSettingsSchema = z.object({
   /** IAM role that gets cluster-admin through an EKS access entry (e.g. an SSO administrator role). */
@@ -122,10 +134,11 @@ export type ClusterSettings = z.output<typeof clusterSettingsSchema>;
 const platformEnvironmentSchema = z.object({
   name: z.string().regex(/^[a-z][a-z0-9-]{0,20}$/, 'must be a short lower-case name'),
   host: z.string().regex(HOST_NAME, 'must be a DNS host name'),
+  // The subnets must also fit (checked with the AZ count below); pods take their IPs from the VPC.
   vpcCidr: ipv4Cidr.refine((cidr) => {
     const prefix = Number(cidr.split('/')[1]);
-    return prefix >= 16 && prefix <= 20;
-  }, 'must be a /16 to /20 block: pods take their IPs from the VPC'),
+    return prefix >= 16 && prefix <= 28;
+  }, 'must be a /16 to /28 block (the sizes a VPC may have)'),
   aws: z.object({
     account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
     region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-1'),
@@ -162,6 +175,22 @@ export function resolveClusterConfig(environment: Environment, settings: unknown
     );
   }
   const parsed = settingsResult.data;
+  const neededPrefix = smallestVpcPrefix(parsed.availabilityZoneCount);
+  if (Number(environment.vpcCidr.split('/')[1]) > neededPrefix) {
+    throw new ClusterConfigError(
+      `${where}: vpcCidr ${environment.vpcCidr} (platform/environments.ts) is too small for the subnets of ` +
+        `${parsed.availabilityZoneCount} availability zones (${Object.entries(subnetMasks)
+          .map(([group, mask]) => `${group} /${mask}`)
+          .join(', ')} per zone): it must be a /${neededPrefix} or larger`,
+    );
+  }
+  const providerAccount = parsed.existingGithubOidcProviderArn?.split(':')[4];
+  if (providerAccount !== undefined && providerAccount !== environment.aws.account) {
+    throw new ClusterConfigError(
+      `${where}: existingGithubOidcProviderArn is in account ${providerAccount}, but the release role is created in ` +
+        `${environment.aws.account}: a role trusts only its own account's OIDC provider`,
+    );
+  }
   if (parsed.natGateways > parsed.availabilityZoneCount) {
     throw new ClusterConfigError(`${where}: natGateways (${parsed.natGateways}) exceeds availabilityZoneCount`);
   }

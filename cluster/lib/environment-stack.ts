@@ -12,7 +12,7 @@ import {
   service,
 } from '../../platform/environments.js';
 import type { ClusterConfig } from '../config/schema.js';
-import { ArgoCd, argoCdAdminPasswordCommand, argoCdPortForwardCommand } from './addons/argocd.js';
+import { ArgoCd, argoCdAdminPasswordCommand, argoCdLocalUrl, argoCdPortForwardCommand } from './addons/argocd.js';
 import { AwsLoadBalancerController } from './addons/aws-load-balancer-controller.js';
 import { ExternalSecretsOperator } from './addons/external-secrets.js';
 import { KubePrometheusStack } from './addons/kube-prometheus-stack.js';
@@ -82,6 +82,7 @@ export class EnvironmentStack extends Stack {
       nodeGroup: settings.nodeGroup,
       adminRoleArn: settings.adminRoleArn,
       apiPublicAccessCidrs: settings.apiPublicAccessCidrs,
+      logRetention,
     });
     const cluster = this.kubernetes.cluster;
     // Managed nodes and their pods carry the EKS cluster security group.
@@ -132,7 +133,7 @@ export class EnvironmentStack extends Stack {
       value: `aws eks update-kubeconfig --name ${this.clusterName} --region ${region} --role-arn ${settings.adminRoleArn}`,
     });
     new CfnOutput(this, 'ArgoCdAccessCommand', {
-      description: 'Then open https://localhost:8080',
+      description: `Then open ${argoCdLocalUrl}`,
       value: argoCdPortForwardCommand,
     });
     if (settings.argocd.adminEnabled) {

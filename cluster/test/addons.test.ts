@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join, matchesGlob } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { argocd, environments, gitRepository, monitoring, service } from '../../platform/environments.js';
 import { clusterSettings } from '../config/environments.js';
+import { argoCdHelmValues, argoCdLocalUrl, argoCdPortForwardCommand } from '../lib/addons/argocd.js';
 import { albControllerVersion, chartPins } from '../lib/addons/charts.js';
 import {
   helmValues,
@@ -13,19 +14,13 @@ import {
   repoRoot,
   resources,
   single,
-  synthesizeCluster,
+  useSynthesizedCluster,
   transitiveDependencies,
   type Resource,
   type SynthesizedCluster,
 } from './support/synth.js';
 
-let synthesized: SynthesizedCluster;
-before(() => {
-  synthesized = synthesizeCluster();
-});
-after(() => {
-  synthesized.dispose();
-});
+const synthesized = useSynthesizedCluster();
 
 const EXACT_VERSION = /^\d+\.\d+\.\d+$/;
 
@@ -37,7 +32,7 @@ for (const environment of environments) {
   const settings = clusterSettings[environment.name]!;
 
   describe(`Helm add-ons of ${environment.name}`, () => {
-    const template = () => synthesized.environment(environment.name);
+    const template = () => synthesized().environment(environment.name);
 
     it('installs exactly the four add-ons, each pinned to an exact chart version', () => {
       const installed = resources(template(), 'Custom::AWSCDK-EKS-HelmChart').map(([, resource]) => ({
@@ -96,8 +91,8 @@ for (const environment of environments) {
         labelValue,
         searchNamespace: 'ALL',
       });
-      // null removes the chart's public default password; Grafana generates one in the cluster.
-      assert.equal(values.grafana.adminPassword, null);
+      // Empty replaces the chart's public default password; Grafana generates one in the cluster.
+      assert.equal(values.grafana.adminPassword, '');
     });
 
     it('keeps every password out of the template', () => {
@@ -107,6 +102,13 @@ for (const environment of environments) {
       const cm = (helmValues(argo) as { configs: { cm: Record<string, unknown> } }).configs.cm;
       assert.equal(cm['admin.enabled'], settings.argocd.adminEnabled);
       assert.equal(cm['users.anonymous.enabled'], false);
+    });
+
+    it("sets Argo CD's URL to where the port-forward serves it (SSO redirects are built from it)", () => {
+      const cm = (helmValues(chart(template(), 'argo-cd')[1]) as { configs: { cm: Record<string, unknown> } }).configs
+        .cm;
+      assert.equal(cm.url, argoCdLocalUrl);
+      assert.match(argoCdPortForwardCommand, new RegExp(` ${new URL(argoCdLocalUrl).port}:443$`));
     });
 
     it('bootstraps Argo CD with a root Application that syncs argocd/ from the configured repository', () => {
@@ -175,3 +177,31 @@ for (const environment of environments) {
     });
   });
 }
+
+describe('Argo CD single sign-on', () => {
+  const sso = { name: 'SSO', issuer: 'https://sso.example.com', clientId: 'argocd' };
+  type Configs = { configs: { cm: Record<string, string>; rbac: Record<string, string> } };
+
+  it('binds the configured SSO groups to role:admin and grants nobody else anything', () => {
+    const { configs } = argoCdHelmValues({
+      adminEnabled: false,
+      oidc: { ...sso, adminGroups: ['platform-admins', 'sre'] },
+    }) as Configs;
+    assert.equal(configs.cm['admin.enabled'], false);
+    assert.deepEqual(JSON.parse(configs.cm['oidc.config']!), {
+      name: 'SSO',
+      issuer: 'https://sso.example.com',
+      clientID: 'argocd',
+      clientSecret: '$oidc.clientSecret',
+      requestedScopes: ['openid', 'profile', 'email', 'groups'],
+    });
+    assert.equal(configs.rbac['policy.default'], '');
+    assert.equal(configs.rbac['policy.csv'], 'g, platform-admins, role:admin\ng, sre, role:admin');
+  });
+
+  it('writes no SSO setting and no policy without SSO', () => {
+    const { configs } = argoCdHelmValues({ adminEnabled: true }) as Configs;
+    assert.equal(configs.cm['oidc.config'], undefined);
+    assert.deepEqual(configs.rbac, { 'policy.default': '' });
+  });
+});

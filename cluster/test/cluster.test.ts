@@ -1,19 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { App, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { environments, kubernetesVersion } from '../../platform/environments.js';
 import { clusterSettings } from '../config/environments.js';
-import { KubernetesCluster, kubectlLayerVersion } from '../lib/cluster/construct.js';
-import { resources, single, synthesizeCluster, type SynthesizedCluster } from './support/synth.js';
+import { KubernetesCluster, controlPlaneLogGroupName, kubectlLayerVersion } from '../lib/cluster/construct.js';
+import { resources, single, useSynthesizedCluster } from './support/synth.js';
 
-let synthesized: SynthesizedCluster;
-before(() => {
-  synthesized = synthesizeCluster();
-});
-after(() => {
-  synthesized.dispose();
-});
+const synthesized = useSynthesizedCluster();
 
 type Json = Record<string, unknown>;
 
@@ -21,7 +15,7 @@ for (const environment of environments) {
   const settings = clusterSettings[environment.name]!;
 
   describe(`network of ${environment.name}`, () => {
-    const template = () => synthesized.environment(environment.name);
+    const template = () => synthesized().environment(environment.name);
 
     it('is a VPC with the environment CIDR and flow logs of all traffic', () => {
       single(template(), 'AWS::EC2::VPC', { CidrBlock: environment.vpcCidr });
@@ -61,7 +55,7 @@ for (const environment of environments) {
   });
 
   describe(`EKS cluster of ${environment.name}`, () => {
-    const template = () => synthesized.environment(environment.name);
+    const template = () => synthesized().environment(environment.name);
     const cluster = () => single(template(), 'AWS::EKS::Cluster')[1].Properties;
 
     it(`runs platform.kubernetesVersion (${kubernetesVersion}) with the matching kubectl layer`, () => {
@@ -92,6 +86,16 @@ for (const environment of environments) {
         'controllerManager',
         'scheduler',
       ]);
+    });
+
+    it('keeps the control-plane logs for the configured retention, in a group created before the cluster', () => {
+      const [clusterId, clusterResource] = single(template(), 'AWS::EKS::Cluster');
+      const [groupId, group] = single(template(), 'AWS::Logs::LogGroup', {
+        LogGroupName: controlPlaneLogGroupName(String(clusterResource.Properties.Name)),
+      });
+      assert.equal(group.Properties.RetentionInDays, settings.logRetentionDays);
+      assert.equal(group.DeletionPolicy, 'Retain');
+      assert.ok(clusterResource.DependsOn?.includes(groupId), `${clusterId} waits for ${groupId}`);
     });
 
     it('encrypts Kubernetes Secrets with a KMS key', () => {
@@ -140,6 +144,7 @@ for (const environment of environments) {
       });
       assert.deepEqual(props.InstanceTypes, settings.nodeGroup.instanceTypes);
       assert.equal(props.AmiType, 'AL2023_x86_64_STANDARD');
+      assert.equal(props.DiskSize, undefined, 'the disk is set in the launch template');
       const all = template().toJSON().Resources as Record<string, { Properties: Json }>;
       const subnetIds = (props.Subnets as { Ref: string }[]).map(({ Ref }) => Ref);
       const zones = new Set(subnetIds.map((id) => all[id]!.Properties.AvailabilityZone));
@@ -151,6 +156,25 @@ for (const environment of environments) {
           `${id} is private`,
         );
       }
+    });
+
+    it('keeps pods away from the node role: IMDSv2 only with one hop, and an encrypted root volume', () => {
+      const [, nodeGroup] = single(template(), 'AWS::EKS::Nodegroup');
+      const [templateId, launchTemplate] = single(template(), 'AWS::EC2::LaunchTemplate');
+      assert.deepEqual(nodeGroup.Properties.LaunchTemplate, {
+        Id: { Ref: templateId },
+        Version: { 'Fn::GetAtt': [templateId, 'LatestVersionNumber'] },
+      });
+      const data = launchTemplate.Properties.LaunchTemplateData as Json;
+      assert.deepEqual(data.MetadataOptions, { HttpTokens: 'required', HttpPutResponseHopLimit: 1 });
+      assert.deepEqual(data.BlockDeviceMappings, [
+        {
+          DeviceName: '/dev/xvda',
+          Ebs: { Encrypted: true, VolumeSize: settings.nodeGroup.diskSizeGiB ?? 50, VolumeType: 'gp3' },
+        },
+      ]);
+      // EKS supplies the AL2023 AMI, its user data and the instance profile; a template naming them breaks that.
+      for (const field of ['ImageId', 'UserData', 'IamInstanceProfile']) assert.equal(data[field], undefined, field);
     });
   });
 }

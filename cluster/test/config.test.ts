@@ -117,6 +117,49 @@ describe('cluster configuration', () => {
     });
   });
 
+  it('refuses a VPC CIDR too small for the subnets of its zones, naming the size it needs', () => {
+    // Three /19 node subnets do not fit a /17; two do.
+    const threeZones = withSettings((s) => ({ ...s, availabilityZoneCount: 3 }));
+    rejects(threeZones, /vpcCidr 10\.10\.0\.0\/17/, /3 availability zones .* must be a \/16 or larger/, {
+      ...staging,
+      vpcCidr: '10.10.0.0/17',
+    });
+    assert.doesNotThrow(() => resolveClusterConfig({ ...staging, vpcCidr: '10.10.0.0/17' }, valid));
+    rejects(valid, /vpcCidr 10\.10\.0\.0\/20/, /must be a \/17 or larger/, { ...staging, vpcCidr: '10.10.0.0/20' });
+  });
+
+  it('refuses turning the Argo CD admin off while no SSO group may administer Argo CD', () => {
+    const argo = valid.argocd;
+    const sso = { name: 'SSO', issuer: 'https://sso.example.com', clientId: 'argocd' };
+    rejects(
+      withSettings((s) => ({ ...s, argocd: { ...argo, adminEnabled: false } })),
+      /argocd\.adminEnabled/,
+      /argocd\.oidc\.adminGroups must name the groups/,
+    );
+    rejects(
+      withSettings((s) => ({ ...s, argocd: { ...argo, adminEnabled: false, oidc: sso } })),
+      /argocd\.adminEnabled/,
+      /nobody could manage it/,
+    );
+    const withGroups = { ...argo, adminEnabled: false, oidc: { ...sso, adminGroups: ['platform-admins'] } };
+    const config = resolveClusterConfig(
+      staging,
+      withSettings((s) => ({ ...s, argocd: withGroups })),
+    );
+    assert.deepEqual(config.settings.argocd.oidc?.adminGroups, ['platform-admins']);
+  });
+
+  it("refuses another account's GitHub OIDC provider", () => {
+    rejects(
+      withSettings((s) => ({
+        ...s,
+        existingGithubOidcProviderArn: 'arn:aws:iam::222222222222:oidc-provider/token.actions.githubusercontent.com',
+      })),
+      /existingGithubOidcProviderArn is in account 222222222222/,
+      /trusts only its own account's OIDC provider/,
+    );
+  });
+
   it('says so when an environment has no cluster configuration', () => {
     assert.throws(
       () => clusterConfigs({ staging: valid }),

@@ -1,21 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { databaseName, environmentNamed, environments } from '../../platform/environments.js';
 import { clusterSettings } from '../config/environments.js';
 import { mysqlEngineVersion } from '../lib/database/construct.js';
-import { allResources, resources, single, synthesizeCluster, type SynthesizedCluster } from './support/synth.js';
+import { allResources, resources, single, useSynthesizedCluster } from './support/synth.js';
 
-let synthesized: SynthesizedCluster;
-before(() => {
-  synthesized = synthesizeCluster();
-});
-after(() => {
-  synthesized.dispose();
-});
+const synthesized = useSynthesizedCluster();
 
 for (const environment of environments) {
   describe(`RDS MySQL in ${environment.name}`, () => {
-    const template = () => synthesized.environment(environment.name);
+    const template = () => synthesized().environment(environment.name);
     const instance = () => single(template(), 'AWS::RDS::DBInstance')[1];
 
     it('runs the pinned MySQL 8.4 engine and never upgrades it behind our back', () => {
@@ -81,6 +75,19 @@ for (const environment of environments) {
       assert.equal(parameters.time_zone, 'UTC');
     });
 
+    it('writes the slow query log it exports, and admits the non-TLS connections the server makes', () => {
+      const [, group] = single(template(), 'AWS::RDS::DBParameterGroup');
+      const parameters = group.Properties.Parameters as Record<string, string>;
+      // RDS publishes the slow query log only with slow_query_log = 1 and log_output = FILE: exporting it alone
+      // would ship an empty log.
+      assert.deepEqual(instance().Properties.EnableCloudwatchLogsExports, ['error', 'slowquery']);
+      assert.equal(parameters.slow_query_log, '1');
+      assert.equal(parameters.log_output, 'FILE');
+      assert.match(parameters.long_query_time!, /^\d+(\.\d+)?$/);
+      // RDS for MySQL 8.4 defaults require_secure_transport to ON; the server connects without TLS (requireTls off).
+      assert.equal(parameters.require_secure_transport, '0');
+    });
+
     it('lives only in isolated subnets: no route to the internet', () => {
       const all = template().toJSON().Resources as Record<
         string,
@@ -105,7 +112,7 @@ for (const environment of environments) {
   });
 
   describe(`who may reach MySQL (3306) in ${environment.name}`, () => {
-    const template = () => synthesized.environment(environment.name);
+    const template = () => synthesized().environment(environment.name);
 
     it('admits 3306 from the EKS cluster security group and from nothing else', () => {
       const instance = single(template(), 'AWS::RDS::DBInstance')[1];

@@ -1,28 +1,22 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { gitRepository, service } from '../../platform/environments.js';
 import { releaseRoleName } from '../lib/delivery-stack.js';
 import { githubOidcAudience, githubOidcIssuer, pushActions } from '../lib/delivery/construct.js';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ReleaseDelivery } from '../lib/delivery/construct.js';
-import { resources, single, synthesizeCluster, type SynthesizedCluster } from './support/synth.js';
+import { resources, single, useSynthesizedCluster } from './support/synth.js';
 
-let synthesized: SynthesizedCluster;
-before(() => {
-  synthesized = synthesizeCluster();
-});
-after(() => {
-  synthesized.dispose();
-});
+const synthesized = useSynthesizedCluster();
 
 describe('ECR repository and GitHub release role', () => {
-  const template = () => synthesized.delivery();
+  const template = () => synthesized().delivery();
 
   it('is one delivery stack shared by the environments of one account and region', () => {
-    assert.equal(synthesized.built.deliveryStacks.length, 1);
-    for (const environmentName of synthesized.built.environmentStacks.keys()) {
-      assert.equal(resources(synthesized.environment(environmentName), 'AWS::ECR::Repository').length, 0);
+    assert.equal(synthesized().built.deliveryStacks.length, 1);
+    for (const environmentName of synthesized().built.environmentStacks.keys()) {
+      assert.equal(resources(synthesized().environment(environmentName), 'AWS::ECR::Repository').length, 0);
     }
   });
 
@@ -85,6 +79,17 @@ describe('ECR repository and GitHub release role', () => {
     assert.deepEqual(normalized, [
       { Action: ['ecr:GetAuthorizationToken'], Resource: '*', Effect: 'Allow' },
       { Action: [...pushActions].sort(), Resource: { 'Fn::GetAtt': [repositoryId, 'Arn'] }, Effect: 'Allow' },
+    ]);
+    // AWS's documented push set (docs.aws.amazon.com/AmazonECR/latest/userguide/image-push-iam.html), plus the
+    // DescribeImages look-up of scripts/release/image-exists.sh. BatchGetImage lets the pusher read manifests back.
+    assert.deepEqual([...pushActions].sort(), [
+      'ecr:BatchCheckLayerAvailability',
+      'ecr:BatchGetImage',
+      'ecr:CompleteLayerUpload',
+      'ecr:DescribeImages',
+      'ecr:InitiateLayerUpload',
+      'ecr:PutImage',
+      'ecr:UploadLayerPart',
     ]);
     for (const action of normalized.flatMap((statement) => statement.Action)) {
       assert.doesNotMatch(action, /\*|Delete|Policy|Lifecycle|Tag/, `${action} is not a push action`);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { environments, externalSecrets, gitRepository } from '../../platform/environments.js';
 import { externalSecretsServiceAccount, secretReadActions } from '../lib/addons/external-secrets.js';
@@ -12,18 +12,12 @@ import {
   repoRoot,
   resources,
   single,
-  synthesizeCluster,
+  useSynthesizedCluster,
   type Resource,
   type SynthesizedCluster,
 } from './support/synth.js';
 
-let synthesized: SynthesizedCluster;
-before(() => {
-  synthesized = synthesizeCluster();
-});
-after(() => {
-  synthesized.dispose();
-});
+const synthesized = useSynthesizedCluster();
 
 type Template = ReturnType<SynthesizedCluster['environment']>;
 
@@ -59,7 +53,7 @@ function renderedExternalSecrets(environmentName: string): ExternalSecretManifes
 
 for (const environment of environments) {
   describe(`secrets and External Secrets in ${environment.name}`, () => {
-    const template = () => synthesized.environment(environment.name);
+    const template = () => synthesized().environment(environment.name);
 
     it('generates the JWT signing key as JSON under the shared key, at least 64 characters', () => {
       const [, secret] = single(template(), 'AWS::SecretsManager::Secret', { Name: environment.secrets.jwt });

@@ -59,6 +59,11 @@ describe('cdk-nag AwsSolutions gate', () => {
       assert.notEqual(id, 'AwsSolutions-IAM5', 'wildcard findings are acknowledged per resource pattern');
       assert.ok(reason.length >= 40, `${id} at ${path} needs a specific reason, got "${reason}"`);
     }
+    // One reason pasted over several findings cannot be true of each of them.
+    for (const [path, entries] of Map.groupBy(acknowledged, (entry) => entry.path)) {
+      const reasons = entries.map((entry) => entry.reason);
+      assert.equal(new Set(reasons).size, reasons.length, `${path} gives several findings the same reason`);
+    }
   });
 
   it('fails synthesis on a finding nobody acknowledged', () => {

@@ -10,6 +10,8 @@ export interface ArgoCdOidc {
   readonly name: string;
   readonly issuer: string;
   readonly clientId: string;
+  /** Groups of the token's `groups` claim bound to role:admin. */
+  readonly adminGroups: readonly string[];
 }
 
 export interface ArgoCdProps {
@@ -48,31 +50,7 @@ export class ArgoCd extends Construct {
     this.addon = new HelmAddon(this, 'Addon', {
       cluster: props.cluster,
       pin,
-      values: {
-        dex: { enabled: false },
-        configs: {
-          cm: {
-            // No password in the template: the chart leaves argocdServerAdminPassword empty, so Argo CD generates one.
-            'admin.enabled': props.adminEnabled,
-            'users.anonymous.enabled': false,
-            'exec.enabled': false,
-            ...(props.oidc
-              ? {
-                  // JSON is YAML; the client secret is a key of argocd-secret, set out of band.
-                  'oidc.config': JSON.stringify({
-                    name: props.oidc.name,
-                    issuer: props.oidc.issuer,
-                    clientID: props.oidc.clientId,
-                    clientSecret: '$oidc.clientSecret',
-                    requestedScopes: ['openid', 'profile', 'email', 'groups'],
-                  }),
-                }
-              : {}),
-          },
-          rbac: { 'policy.default': '' },
-        },
-        server: { service: { type: 'ClusterIP' } },
-      },
+      values: argoCdHelmValues(props),
     });
 
     const rootProject = this.addon.addManifest('RootProject', {
@@ -115,6 +93,47 @@ export class ArgoCd extends Construct {
   }
 }
 
+/** The chart values: settings only (no password), the SSO client and who administers Argo CD. */
+export function argoCdHelmValues(props: Pick<ArgoCdProps, 'adminEnabled' | 'oidc'>): Record<string, unknown> {
+  return {
+    dex: { enabled: false },
+    configs: {
+      cm: {
+        // The URL users reach Argo CD at (the port-forward below): the SSO redirect URI is built from it. The chart
+        // would otherwise derive it from global.domain, argocd.example.com.
+        url: argoCdLocalUrl,
+        // No password in the template: the chart leaves argocdServerAdminPassword empty, so Argo CD generates one.
+        'admin.enabled': props.adminEnabled,
+        'users.anonymous.enabled': false,
+        'exec.enabled': false,
+        ...(props.oidc
+          ? {
+              // JSON is YAML; the client secret is a key of argocd-secret, set out of band.
+              'oidc.config': JSON.stringify({
+                name: props.oidc.name,
+                issuer: props.oidc.issuer,
+                clientID: props.oidc.clientId,
+                clientSecret: '$oidc.clientSecret',
+                requestedScopes: ['openid', 'profile', 'email', 'groups'],
+              }),
+            }
+          : {}),
+      },
+      rbac: {
+        // Nobody gets a permission by default; the SSO admin groups get role:admin.
+        'policy.default': '',
+        ...(props.oidc && props.oidc.adminGroups.length > 0
+          ? { 'policy.csv': props.oidc.adminGroups.map((group) => `g, ${group}, role:admin`).join('\n') }
+          : {}),
+      },
+    },
+    server: { service: { type: 'ClusterIP' } },
+  };
+}
+
+const argoCdLocalPort = 8080;
+/** Where Argo CD is reached through the port-forward; an SSO client must allow <this URL>/auth/callback. */
+export const argoCdLocalUrl = `https://localhost:${argoCdLocalPort}`;
 /** Port-forward to the Argo CD UI/API; there is no public endpoint. */
-export const argoCdPortForwardCommand = `kubectl -n ${argocd.namespace} port-forward svc/argocd-server 8080:443`;
+export const argoCdPortForwardCommand = `kubectl -n ${argocd.namespace} port-forward svc/argocd-server ${argoCdLocalPort}:443`;
 export const argoCdAdminPasswordCommand = `kubectl -n ${argocd.namespace} get secret argocd-initial-admin-secret -o jsonpath='{.data.password}' | base64 -d`;

@@ -43,13 +43,20 @@ export class AwsLoadBalancerController extends Construct {
         enableServiceMutatorWebhook: false,
       },
     });
-    // The policy is the one the controller project publishes (shipped by aws-eks-v2 per version): it manages load
-    // balancers, listeners, rules, target groups and security groups that it creates itself, so their ARNs cannot be
-    // known in advance; the mutating statements carry elbv2.k8s.aws/cluster tag conditions.
+    // The policy is the one the controller project publishes (shipped by aws-eks-v2 per version), kept as is: it
+    // manages load balancers, listeners, rules, target groups and security groups that it creates itself, so their
+    // ARNs cannot be known in advance. Creating and changing load balancers and target groups is conditioned on the
+    // elbv2.k8s.aws/cluster tag; upstream leaves rule changes and security-group ingress unconditioned.
     for (const resource of controllerPolicyWildcards) {
       Validations.of(this.controller).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${resource}]`,
-        reason: `AWS Load Balancer Controller published policy: resources it creates at run time (${resource}).`,
+        reason:
+          resource === '*'
+            ? 'AWS Load Balancer Controller published policy on "*": Describe/Get/List calls (no resource-level ' +
+              'permissions), the ELB service-linked role, WAF/Shield association, security groups and their ' +
+              'ingress rules, listener rules, and load balancers and target groups (created and changed only with ' +
+              'the elbv2.k8s.aws/cluster tag).'
+            : `AWS Load Balancer Controller published policy: resources it creates at run time (${resource}).`,
       });
     }
   }

@@ -39,8 +39,10 @@ export class KubePrometheusStack extends Construct {
           },
         },
         grafana: {
-          // null drops the chart's well-known default password: Grafana then generates one into its Secret.
-          adminPassword: null,
+          // Replaces the chart's well-known default ("prom-operator"): Grafana's Secret template generates a random
+          // password when adminPassword is empty. ("" rather than null: Helm has not always honoured null for values
+          // a parent chart sets for its subchart.)
+          adminPassword: '',
           sidecar: {
             dashboards: {
               enabled: true,

@@ -64,7 +64,13 @@ export class Database extends Construct {
         character_set_server: 'utf8mb4',
         collation_server: 'utf8mb4_0900_ai_ci',
         time_zone: 'UTC',
+        // RDS for MySQL 8.4 turns this on by default: off until the server connects with TLS (requireTls).
         require_secure_transport: props.requireTls ? '1' : '0',
+        // The slow query log is exported to CloudWatch below; RDS publishes it only with slow_query_log = 1 and
+        // log_output = FILE (AWS: "Publishing MySQL logs to Amazon CloudWatch Logs").
+        slow_query_log: '1',
+        long_query_time: '1',
+        log_output: 'FILE',
       },
     });
 

@@ -6,13 +6,18 @@ import { Construct } from 'constructs';
 export const githubOidcIssuer = 'token.actions.githubusercontent.com';
 export const githubOidcAudience = 'sts.amazonaws.com';
 
-/** What a `docker push` needs on the repository, and the look-up the release workflow does before building. */
+/**
+ * What a push needs on the repository: the set AWS documents in "IAM permissions for pushing an image" (BatchGetImage
+ * included: registry clients read manifests back, e.g. when BuildKit pushes an image index with attestations), plus
+ * the look-up the release workflow does before building (DescribeImages, scripts/release/image-exists.sh).
+ */
 export const pushActions = [
   'ecr:BatchCheckLayerAvailability',
   'ecr:InitiateLayerUpload',
   'ecr:UploadLayerPart',
   'ecr:CompleteLayerUpload',
   'ecr:PutImage',
+  'ecr:BatchGetImage',
   'ecr:DescribeImages',
 ] as const;
 

@@ -24,6 +24,26 @@ export const subnetGroups = {
   database: 'database',
 } as const;
 
+/** Prefix length of each subnet group's subnets, one subnet per AZ, allocated in this order. */
+export const subnetMasks = {
+  [subnetGroups.public]: 24,
+  [subnetGroups.nodes]: 19,
+  [subnetGroups.database]: 24,
+} as const;
+
+/**
+ * The smallest VPC prefix that holds the subnets of `availabilityZoneCount` zones, allocated as ec2.Vpc does: group
+ * after group, each subnet aligned on its own size.
+ */
+export function smallestVpcPrefix(availabilityZoneCount: number): number {
+  let end = 0;
+  for (const mask of Object.values(subnetMasks)) {
+    const size = 2 ** (32 - mask);
+    end = Math.ceil(end / size) * size + availabilityZoneCount * size;
+  }
+  return 32 - Math.ceil(Math.log2(end));
+}
+
 /** The VPC: public, private (nodes) and isolated (database) subnets over two or more AZs, with flow logs. */
 export class Network extends Construct {
   readonly vpc: ec2.Vpc;
@@ -35,9 +55,14 @@ export class Network extends Construct {
       maxAzs: props.availabilityZoneCount,
       natGateways: props.natGateways ?? 1,
       subnetConfiguration: [
-        { name: subnetGroups.public, subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24, mapPublicIpOnLaunch: false },
-        { name: subnetGroups.nodes, subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 19 },
-        { name: subnetGroups.database, subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
+        {
+          name: subnetGroups.public,
+          subnetType: ec2.SubnetType.PUBLIC,
+          cidrMask: subnetMasks.public,
+          mapPublicIpOnLaunch: false,
+        },
+        { name: subnetGroups.nodes, subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: subnetMasks.nodes },
+        { name: subnetGroups.database, subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: subnetMasks.database },
       ],
     });
 

@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
@@ -62,6 +63,24 @@ export function synthesizeCluster(options: BuildAppOptions = {}): SynthesizedClu
     dispose: () => {
       rmSync(outdir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * The app synthesized once for the calling test file: in its `before` hook, disposed of in its `after` hook. Call at
+ * the top level of the file; the getter fails if a test runs before the synthesis.
+ */
+export function useSynthesizedCluster(options: BuildAppOptions = {}): () => SynthesizedCluster {
+  let synthesized: SynthesizedCluster | undefined;
+  before(() => {
+    synthesized = synthesizeCluster(options);
+  });
+  after(() => {
+    synthesized?.dispose();
+  });
+  return () => {
+    if (!synthesized) throw new Error('the cluster app is synthesized in the before hook');
+    return synthesized;
   };
 }
 
