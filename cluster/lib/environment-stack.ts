@@ -16,6 +16,7 @@ import { ArgoCd, argoCdAdminPasswordCommand, argoCdLocalUrl, argoCdPortForwardCo
 import { AwsLoadBalancerController } from './addons/aws-load-balancer-controller.js';
 import { ExternalSecretsOperator } from './addons/external-secrets.js';
 import { KubePrometheusStack } from './addons/kube-prometheus-stack.js';
+import { MetricsServer } from './addons/metrics-server.js';
 import { KubernetesCluster } from './cluster/construct.js';
 import { Database } from './database/construct.js';
 import { Network } from './network/construct.js';
@@ -33,6 +34,7 @@ export class EnvironmentStack extends Stack {
   readonly kubernetes: KubernetesCluster;
   readonly externalSecrets: ExternalSecretsOperator;
   readonly argoCd: ArgoCd;
+  readonly metricsServer: MetricsServer;
   readonly clusterName: string;
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
@@ -95,6 +97,8 @@ export class EnvironmentStack extends Stack {
       consumerNamespaces: [environment.namespace],
     });
     const monitoringStack = new KubePrometheusStack(this, 'KubePrometheusStack', { cluster });
+    // The HorizontalPodAutoscalers of charts-out/ scale on CPU utilisation, which only the Metrics API serves.
+    this.metricsServer = new MetricsServer(this, 'MetricsServer', { cluster });
     this.argoCd = new ArgoCd(this, 'ArgoCd', {
       cluster,
       repoUrl: settings.argocd.repoUrl,
@@ -108,11 +112,17 @@ export class EnvironmentStack extends Stack {
     // Charts wait for their pods: nodes first.
     // (AlbController.create places the controller at stack level, not under its wrapper: depend on it directly.)
     const albController = loadBalancerController.controller;
-    for (const addon of [albController, this.externalSecrets, monitoringStack, this.argoCd]) {
+    for (const addon of [albController, this.externalSecrets, monitoringStack, this.metricsServer, this.argoCd]) {
       addon.node.addDependency(this.kubernetes.nodeGroup);
     }
-    // The first sync creates Ingresses, ExternalSecrets and ServiceMonitors: their controllers and CRDs come first.
-    this.argoCd.rootApplication.node.addDependency(albController, this.externalSecrets, monitoringStack);
+    // The first sync creates Ingresses, ExternalSecrets, ServiceMonitors and HorizontalPodAutoscalers: their
+    // controllers, CRDs and the Metrics API come first.
+    this.argoCd.rootApplication.node.addDependency(
+      albController,
+      this.externalSecrets,
+      monitoringStack,
+      this.metricsServer,
+    );
 
     const certificate = new acm.Certificate(this, 'Certificate', {
       domainName: environment.host,

@@ -34,7 +34,7 @@ for (const environment of environments) {
   describe(`Helm add-ons of ${environment.name}`, () => {
     const template = () => synthesized().environment(environment.name);
 
-    it('installs exactly the four add-ons, each pinned to an exact chart version', () => {
+    it('installs exactly the five add-ons, each pinned to an exact chart version', () => {
       const installed = resources(template(), 'Custom::AWSCDK-EKS-HelmChart').map(([, resource]) => ({
         chart: resource.Properties.Chart,
         repository: resource.Properties.Repository,
@@ -93,6 +93,43 @@ for (const environment of environments) {
       });
       // Empty replaces the chart's public default password; Grafana generates one in the cluster.
       assert.equal(values.grafana.adminPassword, '');
+    });
+
+    it('runs metrics-server for the HPAs of charts-out/: pinned chart, two replicas on different nodes', () => {
+      const [, metricsServer] = chart(template(), 'metrics-server');
+      assert.deepEqual(
+        {
+          repository: metricsServer.Properties.Repository,
+          version: metricsServer.Properties.Version,
+          namespace: metricsServer.Properties.Namespace,
+          release: metricsServer.Properties.Release,
+        },
+        {
+          repository: 'https://kubernetes-sigs.github.io/metrics-server/',
+          version: '3.14.0',
+          namespace: 'kube-system',
+          release: 'metrics-server',
+        },
+      );
+      assert.equal(metricsServer.Properties.Version, chartPins.metricsServer.version);
+      const values = helmValues(metricsServer) as {
+        replicas: number;
+        podDisruptionBudget: unknown;
+        topologySpreadConstraints: { topologyKey: string; whenUnsatisfiable: string; labelSelector: unknown }[];
+      };
+      assert.equal(values.replicas, 2);
+      assert.deepEqual(values.podDisruptionBudget, { enabled: true, minAvailable: 1 });
+      const byNode = values.topologySpreadConstraints.find((c) => c.topologyKey === 'kubernetes.io/hostname');
+      assert.equal(byNode?.whenUnsatisfiable, 'DoNotSchedule');
+      // The chart's own pod labels, or the constraint would count no pod.
+      assert.deepEqual(byNode.labelSelector, {
+        matchLabels: { 'app.kubernetes.io/name': 'metrics-server', 'app.kubernetes.io/instance': 'metrics-server' },
+      });
+      // Every node group has at least two nodes, so both replicas can be scheduled.
+      assert.ok(settings.nodeGroup.minSize >= values.replicas);
+      // kube-system exists in every cluster: the add-on must not apply (or, on removal, delete) it.
+      const namespaces = kubernetesManifests(template()).filter((m) => m.kind === 'Namespace');
+      assert.ok(!namespaces.some((m) => (m.metadata as { name: string }).name === 'kube-system'));
     });
 
     it('keeps every password out of the template', () => {
@@ -164,7 +201,13 @@ for (const environment of environments) {
     it('creates the root Application only after the controllers and CRDs its first sync needs', () => {
       const rootId = kubernetesResourceOfKind(template(), 'Application');
       const dependencies = transitiveDependencies(template(), rootId);
-      for (const name of ['aws-load-balancer-controller', 'external-secrets', 'kube-prometheus-stack', 'argo-cd']) {
+      const prerequisites = [
+        'aws-load-balancer-controller',
+        'external-secrets',
+        'kube-prometheus-stack',
+        'metrics-server',
+      ];
+      for (const name of [...prerequisites, 'argo-cd']) {
         const [chartId] = chart(template(), name);
         assert.ok(dependencies.has(chartId), `root Application waits for ${name}`);
       }

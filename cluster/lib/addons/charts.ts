@@ -29,6 +29,16 @@ export const chartPins = {
     release: monitoring.prometheusSelectorLabels.release,
     namespace: monitoring.namespace,
   },
+  // Chart 3.14.0 ships metrics-server v0.9.0, whose line supports Kubernetes 1.34 and later.
+  metricsServer: {
+    chart: 'metrics-server',
+    repository: 'https://kubernetes-sigs.github.io/metrics-server/',
+    version: '3.14.0',
+    release: 'metrics-server',
+    // Where upstream's components.yaml (the one the EKS guide applies) puts it; the chart binds its auth-reader role
+    // in kube-system whatever the release namespace.
+    namespace: 'kube-system',
+  },
 } as const satisfies Record<string, HelmChartPin>;
 
 /** aws-eks-v2 ships the IAM policy of each controller version it knows; v3.2.2 = chart 3.2.2 of aws/eks-charts. */

@@ -3,6 +3,9 @@ import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
+/** Namespaces every cluster has from the start (the API server creates them and refuses to delete them). */
+const kubernetesNamespaces: ReadonlySet<string> = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
+
 /** A Helm chart pinned to one version: an upgrade is a reviewed change of this record. */
 export interface HelmChartPin {
   readonly chart: string;
@@ -27,8 +30,8 @@ export interface HelmAddonProps {
 }
 
 /**
- * The one place an add-on is deployed: its namespace, its IRSA service account (if any), its pinned Helm chart, and
- * the manifests that need the chart's CRDs, in that order.
+ * The one place an add-on is deployed: its namespace (unless one Kubernetes creates itself, such as kube-system), its
+ * IRSA service account (if any), its pinned Helm chart, and the manifests that need the chart's CRDs, in that order.
  */
 export class HelmAddon extends Construct {
   readonly chart: eks.HelmChart;
@@ -38,11 +41,14 @@ export class HelmAddon extends Construct {
   constructor(scope: Construct, id: string, props: HelmAddonProps) {
     super(scope, id);
     this.cluster = props.cluster;
-    const namespace = new eks.KubernetesManifest(this, 'Namespace', {
-      cluster: props.cluster,
-      manifest: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: props.pin.namespace } }],
-      overwrite: true,
-    });
+    // The namespaces Kubernetes creates itself are never ours to apply or (on removal) to delete.
+    const namespace = kubernetesNamespaces.has(props.pin.namespace)
+      ? undefined
+      : new eks.KubernetesManifest(this, 'Namespace', {
+          cluster: props.cluster,
+          manifest: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: props.pin.namespace } }],
+          overwrite: true,
+        });
 
     this.chart = new eks.HelmChart(this, 'Chart', {
       cluster: props.cluster,
@@ -57,7 +63,7 @@ export class HelmAddon extends Construct {
       atomic: true,
       timeout: props.timeout ?? Duration.minutes(15),
     });
-    this.chart.node.addDependency(namespace);
+    if (namespace) this.chart.node.addDependency(namespace);
 
     if (props.serviceAccount) {
       const serviceAccount = new eks.ServiceAccount(this, 'ServiceAccount', {
@@ -66,7 +72,7 @@ export class HelmAddon extends Construct {
         namespace: props.pin.namespace,
         identityType: eks.IdentityType.IRSA,
       });
-      serviceAccount.node.addDependency(namespace);
+      if (namespace) serviceAccount.node.addDependency(namespace);
       for (const statement of props.serviceAccount.statements) serviceAccount.addToPrincipalPolicy(statement);
       this.chart.node.addDependency(serviceAccount);
       this.serviceAccount = serviceAccount;
