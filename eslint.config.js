@@ -19,6 +19,11 @@ export default tseslint.config(
     },
   },
   {
+    // The config file itself is plain JavaScript outside the TypeScript project.
+    files: ['**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  {
     files: ['**/test/**/*.ts', 'bench/**/*.ts'],
     rules: {
       // node:test's describe/it return promises that the runner tracks itself.
