@@ -9,7 +9,14 @@ import type { Channel, ChannelFactory } from './channels.js';
 import type { Config } from './config/index.js';
 import { createPool, pingDatabase } from './db/index.js';
 import type { BackendDeps } from './deps.js';
-import { errorBody, errorHandler, notFoundHandler, rejectUpgrade, requestLogger } from './http/index.js';
+import {
+  answerClientError,
+  errorBody,
+  errorHandler,
+  notFoundHandler,
+  rejectUpgrade,
+  requestLogger,
+} from './http/index.js';
 import { Lifecycle, stopAccepting } from './lifecycle/index.js';
 import { createLogger, type Logger } from './log/index.js';
 import { createMetrics, createMetricsServer, httpMetricsMiddleware, rememberMountPath } from './metrics/index.js';
@@ -107,6 +114,9 @@ export function createBackend(config: Config, options: BackendOptions = {}): Pro
   const httpServer = createServer(app);
   httpServer.keepAliveTimeout = config.http.keepAliveTimeoutMs;
   httpServer.headersTimeout = config.http.headersTimeoutMs;
+  httpServer.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    answerClientError(error, socket);
+  });
   httpServer.on('upgrade', (req, socket, head) => {
     if (lifecycle.isDraining()) {
       rejectUpgrade(socket, 503, 'draining', 'The server is shutting down');
@@ -144,8 +154,8 @@ export function createBackend(config: Config, options: BackendOptions = {}): Pro
       else logger.warn('[security] Helmet disabled (USE_HELMET=false).');
       if (!config.auth.required) {
         logger.warn(
-          '[security] AUTH_REQUIRED=false: requests without a token act as the first enabled admin. ' +
-            'For local development only; refused when NODE_ENV=production.',
+          '[security] AUTH_REQUIRED=false: requests from this machine without a token act as the first enabled ' +
+            'admin. For local development only; refused unless NODE_ENV is development or test.',
         );
       }
       if (config.http.corsOrigins.length > 0) {
@@ -156,6 +166,7 @@ export function createBackend(config: Config, options: BackendOptions = {}): Pro
       const database = `${config.db.host}:${config.db.port}/${config.db.database}`;
       if (await pingDatabase(pool, config.db.readyTimeoutMs)) logger.info(`Connected DB: ${database}`);
       else logger.warn(`DB not reachable yet: ${database}; /ready answers 503 until it is`);
+      await deps.users.warmUp();
       const port = await listenOn(httpServer, config.port);
       for (const channel of channels) channel.listening?.({ port });
       logger.info({ port, metricsPort }, `API HTTP server running on port ${port}`);

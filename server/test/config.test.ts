@@ -112,12 +112,19 @@ describe('loadConfig', () => {
     assert.doesNotThrow(() => loadConfig({ ...minimal, JWT_SECRET: '€'.repeat(11) }));
   });
 
-  it('allows AUTH_REQUIRED=false without a secret outside production, and refuses it in production', () => {
+  it('allows AUTH_REQUIRED=false without a secret in development and test only', () => {
     const development = loadConfig({ DB_HOST: 'h', DB_USER: 'u', AUTH_REQUIRED: 'false' });
     assert.equal(development.auth.required, false);
     assert.ok(development.auth.jwtSecret.length >= 32);
-    const production = configErrorOf({ ...minimal, NODE_ENV: 'production', AUTH_REQUIRED: 'false' });
-    assert.deepEqual(production.variables, ['AUTH_REQUIRED']);
+    assert.equal(
+      loadConfig({ DB_HOST: 'h', DB_USER: 'u', NODE_ENV: 'test', AUTH_REQUIRED: 'false' }).auth.required,
+      false,
+    );
+    for (const NODE_ENV of ['production', 'staging', 'prod']) {
+      const refused = configErrorOf({ ...minimal, NODE_ENV, AUTH_REQUIRED: 'false' });
+      assert.deepEqual(refused.variables, ['AUTH_REQUIRED'], NODE_ENV);
+      assert.match(refused.message, /AUTH_REQUIRED: false is for local development only/);
+    }
   });
 
   it('refuses a cheap bcrypt cost in production and an unbounded one anywhere', () => {

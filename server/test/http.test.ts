@@ -2,6 +2,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import { Router } from 'express';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -28,6 +29,13 @@ function testChannel(events: string[]): ChannelFactory {
     const router = Router();
     router.get('/test-channel/items/:id', (req, res) => {
       res.json({ id: req.params.id });
+    });
+    router.post('/test-channel/fail', (req) => {
+      // An unexpected failure whose error object carries what the client sent (as library errors sometimes do).
+      throw Object.assign(new Error('downstream refused'), {
+        body: req.body as unknown,
+        password: 'error-prop-secret',
+      });
     });
     return {
       name: 'test',
@@ -120,6 +128,43 @@ describe('HTTP core', () => {
     assert.deepEqual([line?.req?.url, line?.res?.statusCode], ['/api/me', 200]);
   });
 
+  it('keeps credentials out of the logs: request bodies, error objects and query strings', async () => {
+    const send = (path: string, body: string) =>
+      fetch(`${server.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const failed = await send('/api/test-channel/fail', JSON.stringify({ password: 'body-secret-1' }));
+    assert.equal(failed.status, 500);
+    assert.deepEqual(await failed.json(), { error: { code: 'internal_error', message: 'Internal server error' } });
+    assert.equal((await send('/api/login', '{"username":"logger","password":"malformed-secret-2"')).status, 400);
+    const probe = await fetch(`${server.baseUrl}/api/nowhere?access_token=query-secret-3&page=2`);
+    assert.equal(probe.status, 404);
+
+    const text = logs.lines.join('\n');
+    for (const secret of ['body-secret-1', 'error-prop-secret', 'malformed-secret-2', 'query-secret-3']) {
+      assert.ok(!text.includes(secret), `${secret} in logs`);
+    }
+    // ... while the logs still say what happened.
+    assert.match(text, /downstream refused/);
+    assert.match(text, /"url":"\/api\/nowhere\?access_token=%5Bredacted%5D&page=2"/);
+  });
+
+  it('answers requests Node cannot parse with the JSON error shape', async () => {
+    const raw = async (bytes: string) => {
+      const socket = connect(Number(new URL(server.baseUrl).port), '127.0.0.1');
+      socket.end(bytes);
+      let text = '';
+      for await (const chunk of socket) text += (chunk as Buffer).toString();
+      const [head = '', body = ''] = text.split('\r\n\r\n');
+      return { status: Number(head.split(' ')[1]), body: JSON.parse(body) as unknown };
+    };
+    assert.deepEqual(await raw('NOT HTTP AT ALL\r\n\r\n'), {
+      status: 400,
+      body: { error: { code: 'bad_request', message: 'The request is not valid HTTP' } },
+    });
+    const huge = await raw(`GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    assert.equal(huge.status, 431);
+    assert.equal((huge.body as { error: { code: string } }).error.code, 'headers_too_large');
+  });
+
   it('keeps idle connections open longer than the load balancer does', () => {
     const { httpServer } = server.backend;
     assert.equal(httpServer.keepAliveTimeout, serverContract.keepAliveTimeoutMs);
@@ -127,9 +172,17 @@ describe('HTTP core', () => {
     assert.ok(httpServer.headersTimeout > httpServer.keepAliveTimeout);
   });
 
-  it('does not serve /metrics on the API port', async () => {
+  it('does not serve /metrics on the API port; the metrics port answers other requests in the JSON error shape', async () => {
     assert.equal((await fetch(`${server.baseUrl}/metrics`)).status, 404);
-    assert.equal((await fetch(server.metricsUrl.replace('/metrics', '/other'))).status, 404);
+    const other = await fetch(server.metricsUrl.replace('/metrics', '/other'));
+    assert.equal(other.status, 404);
+    assert.equal(((await other.json()) as { error: { code: string } }).error.code, 'not_found');
+    const post = await fetch(server.metricsUrl, { method: 'POST' });
+    assert.equal(post.status, 405);
+    assert.equal(post.headers.get('allow'), 'GET, HEAD');
+    assert.deepEqual(await post.json(), {
+      error: { code: 'method_not_allowed', message: 'Only GET /metrics is served here' },
+    });
   });
 
   it('mounts channel routers under /api', async () => {

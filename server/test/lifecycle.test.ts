@@ -11,6 +11,8 @@ import supertest from 'supertest';
 import { freePort, startEmbeddedServer, type EmbeddedServer } from '../src/db/embedded-server.js';
 import { loadDatabaseConfig } from '../src/config/index.js';
 import { migrate } from '../src/db/index.js';
+import { exitOnSignals } from '../src/lifecycle/index.js';
+import { createLogger } from '../src/log/index.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { createUser, spawnServer, startTestServer } from './support/server.js';
 
@@ -46,6 +48,29 @@ function slowLogin(baseUrl: string, username: string, password: string) {
   };
 }
 
+/**
+ * Waits until the server reports `count` requests in flight (their headers arrived), so a test acts on a request the
+ * server really holds, whatever the machine's load; polls for up to 20 s.
+ */
+async function untilInFlight(metricsUrl: string, count: number): Promise<void> {
+  let last = '';
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    last = /^http_requests_in_flight (\d+)$/m.exec(await (await fetch(metricsUrl)).text())?.[1] ?? '';
+    if (last === String(count)) return;
+    await sleep(100);
+  }
+  assert.fail(`http_requests_in_flight stayed at ${last}, expected ${count}`);
+}
+
+/** Polls for up to 20 s: true once the listener refuses new connections. */
+async function untilRefusing(url: string): Promise<boolean> {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    if (await refusesConnections(url)) return true;
+    await sleep(200);
+  }
+  return false;
+}
+
 async function refusesConnections(url: string): Promise<boolean> {
   try {
     await fetch(url, { signal: AbortSignal.timeout(2000) });
@@ -67,10 +92,9 @@ describe('graceful shutdown', () => {
     const server = await spawnServer({ ...db.env, SHUTDOWN_GRACE_MS: '10000', SHUTDOWN_FORCE_MS: '20000' });
     try {
       const login = slowLogin(server.baseUrl, 'patient', 'patient-password');
-      await sleep(200); // the request line and headers are in
+      await untilInFlight(server.metricsUrl, 1);
       server.kill('SIGTERM');
-      await sleep(300);
-      assert.ok(await refusesConnections(`${server.baseUrl}/health`), 'the listener still accepts after SIGTERM');
+      assert.ok(await untilRefusing(`${server.baseUrl}/health`), 'the listener still accepts after SIGTERM');
       login.finish();
       const answer = await login.response;
       assert.equal(answer.status, 200);
@@ -93,7 +117,7 @@ describe('graceful shutdown', () => {
     // An idle keep-alive connection from a previous request must not delay the shutdown.
     await fetch(`${server.baseUrl}/health`, { keepalive: true });
     const login = slowLogin(server.baseUrl, 'patient', 'patient-password');
-    await sleep(100);
+    await untilInFlight(server.metricsUrl, 1);
     const stopping = server.backend.shutdown('test');
     const ready = await supertest(server.backend.app).get('/ready');
     assert.equal(ready.status, 503);
@@ -107,9 +131,45 @@ describe('graceful shutdown', () => {
   it('destroys a request still unfinished when SHUTDOWN_GRACE_MS is over', async () => {
     const server = await startTestServer({ SHUTDOWN_GRACE_MS: '300', SHUTDOWN_FORCE_MS: '5000' }, { database: db });
     const login = slowLogin(server.baseUrl, 'patient', 'patient-password');
-    await sleep(100);
+    await untilInFlight(server.metricsUrl, 1);
     await server.backend.shutdown('test');
     await assert.rejects(login.response, /socket hang up|ECONNRESET/);
+  });
+});
+
+describe('forced exit', () => {
+  it('exits 1 at SHUTDOWN_FORCE_MS when the shutdown hangs, and 0 when it completes', async () => {
+    const logger = createLogger({ level: 'silent' });
+    const before = new Set(process.listeners('SIGTERM'));
+    const exitCode = (shutdown: () => Promise<void>) =>
+      new Promise<number>((resolve, reject) => {
+        // A referenced guard: the force timer is unref'd (it must never keep a finished process alive).
+        const guard = setTimeout(() => {
+          reject(new Error('no exit within 10 s'));
+        }, 10_000);
+        exitOnSignals(
+          { shutdown },
+          {
+            forceMs: 200,
+            logger,
+            exit: (code) => {
+              clearTimeout(guard);
+              resolve(code);
+            },
+          },
+        );
+        process.emit('SIGTERM', 'SIGTERM');
+      });
+    try {
+      assert.equal(await exitCode(() => new Promise<void>(() => undefined)), 1);
+      assert.equal(await exitCode(() => Promise.resolve()), 0);
+    } finally {
+      for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+        for (const listener of process.listeners(signal)) {
+          if (!before.has(listener)) process.off(signal, listener);
+        }
+      }
+    }
   });
 });
 

@@ -5,7 +5,15 @@ import { appendFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadDatabaseConfig } from '../src/config/index.js';
-import { createPool, defaultMigrationsDirectory, migrate, readMigrations, type Pool } from '../src/db/index.js';
+import {
+  createPool,
+  defaultMigrationsDirectory,
+  migrate,
+  readMigrations,
+  type Pool,
+  type RowDataPacket,
+} from '../src/db/index.js';
+import { startEmbeddedServer } from '../src/db/embedded-server.js';
 import { splitSqlStatements } from '../src/db/sql-statements.js';
 import { createEmptyDatabase, dropDatabase } from './support/database.js';
 
@@ -77,6 +85,26 @@ describe('migrations', () => {
     }
   });
 
+  it('a failing migration names its file, is not recorded, and leaves the lock free for the next run', async () => {
+    const other = await createEmptyDatabase();
+    const directory = mkdtempSync(join(tmpdir(), 'migrations-'));
+    const otherPool = createPool(loadDatabaseConfig(other.env));
+    try {
+      writeFileSync(join(directory, '0001_good.sql'), 'CREATE TABLE good (id INT PRIMARY KEY);');
+      writeFileSync(join(directory, '0002_bad.sql'), 'CREATE TABLE bad (id INT PRIMARY KEY);\nSELECT * FROM missing;');
+      // Through a pool, as a server's own code would: its connection must not go back holding the lock.
+      await assert.rejects(migrate(otherPool, { directory }), /0002_bad\.sql failed \(.*missing.*doesn't exist\)/);
+      writeFileSync(join(directory, '0002_bad.sql'), 'CREATE TABLE IF NOT EXISTS bad (id INT PRIMARY KEY);');
+      // lockTimeoutSeconds 0: fails at once if the lock were still held by the pool's connection.
+      const retry = await migrate(loadDatabaseConfig(other.env), { directory, lockTimeoutSeconds: 0 });
+      assert.deepEqual(retry, { applied: ['0002_bad.sql'], alreadyApplied: 1 });
+    } finally {
+      await otherPool.end();
+      rmSync(directory, { recursive: true, force: true });
+      await dropDatabase(other.name);
+    }
+  });
+
   it('refuses badly named files', () => {
     const directory = mkdtempSync(join(tmpdir(), 'migrations-'));
     try {
@@ -84,6 +112,30 @@ describe('migrations', () => {
       assert.throws(() => readMigrations(directory), /does not match NNNN_description\.sql/);
     } finally {
       rmSync(directory, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('pool sessions', () => {
+  it('run in UTC on a server whose own zone is not, so CURRENT_TIMESTAMP columns read back as the right instant', async () => {
+    const baseDir = mkdtempSync(join(tmpdir(), 'tz-db-'));
+    const server = await startEmbeddedServer({ baseDir, serverArgs: ['--default-time-zone=+05:00'] });
+    try {
+      const env = { DB_HOST: server.host, DB_PORT: String(server.port), DB_USER: server.user, DB_NAME: 'mysql' };
+      const pool = createPool(loadDatabaseConfig(env));
+      try {
+        const [[row]] = await pool.query<RowDataPacket[]>(
+          'SELECT @@global.time_zone AS server, @@session.time_zone AS session, CURRENT_TIMESTAMP(3) AS now',
+        );
+        assert.deepEqual([row?.server, row?.session], ['+05:00', '+00:00']);
+        // The driver reads DATETIME as UTC: right only because the session wrote UTC (else 5 hours off).
+        assert.ok(Math.abs((row?.now as Date).getTime() - Date.now()) < 60_000, String(row?.now));
+      } finally {
+        await pool.end();
+      }
+    } finally {
+      await server.stop();
+      rmSync(baseDir, { recursive: true, force: true });
     }
   });
 });

@@ -5,7 +5,9 @@ import { Throttle } from '../src/auth/index.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { createUser, startTestServer, type TestServer } from './support/server.js';
 
-const WINDOW_SECONDS = 600;
+// Fixed windows are aligned to the clock: the longest allowed window makes a boundary falling inside a test (and
+// resetting its counts half-way) practically impossible, whatever the machine's load.
+const WINDOW_SECONDS = 86_400;
 
 async function attempt(server: TestServer, username: string, password: string, ip = '198.51.100.1') {
   return fetch(`${server.baseUrl}/api/login`, {
@@ -68,6 +70,42 @@ describe('login throttling', () => {
     }
     assert.deepEqual(statuses, [401, 401, 401, 401, 401, 401, 429]);
     assert.equal((await attempt(replicaB, 'nobody-x', 'wrong-password', '203.0.113.8')).status, 401);
+  });
+
+  it('keys the IP limit on the address the load balancer appended, not on what the client wrote before it', async () => {
+    // Behind the ALB (TRUST_PROXY_HOPS=1) a client controls every X-Forwarded-For entry but the last one.
+    const statuses: number[] = [];
+    for (let index = 0; index < 7; index += 1) {
+      const spoofed = `10.9.${index}.1, 172.16.${index}.2, 203.0.113.20`;
+      statuses.push((await attempt(replicaA, `spoofer-${index}`, 'wrong-password', spoofed)).status);
+    }
+    assert.deepEqual(statuses, [401, 401, 401, 401, 401, 401, 429]);
+  });
+
+  it('counts a whole IPv6 /64 as one client', async () => {
+    const statuses: number[] = [];
+    for (let index = 0; index < 7; index += 1) {
+      statuses.push((await attempt(replicaB, `v6-${index}`, 'wrong-password', `2001:db8:7:7::${index + 1}`)).status);
+    }
+    assert.deepEqual(statuses, [401, 401, 401, 401, 401, 401, 429]);
+    assert.equal((await attempt(replicaB, 'v6-x', 'wrong-password', '2001:db8:7:8::1')).status, 401);
+  });
+
+  it('ignores X-Forwarded-For entirely with TRUST_PROXY_HOPS=0 (no proxy in front)', async () => {
+    const direct = await startTestServer(
+      { TRUST_PROXY_HOPS: '0', LOGIN_MAX_ATTEMPTS_PER_IP: '2', LOGIN_THROTTLE_WINDOW_SECONDS: String(WINDOW_SECONDS) },
+      { database: await createTestDatabase() },
+    );
+    try {
+      const statuses: number[] = [];
+      for (let index = 0; index < 3; index += 1) {
+        statuses.push((await attempt(direct, `direct-${index}`, 'wrong-password', `198.51.100.${index}`)).status);
+      }
+      assert.deepEqual(statuses, [401, 401, 429]);
+    } finally {
+      await direct.stop();
+      await direct.db.drop();
+    }
   });
 
   it('counts concurrent attempts exactly: no burst slips under the limit', async () => {

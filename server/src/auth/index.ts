@@ -18,5 +18,12 @@ export {
   usernameSchema,
   type User,
 } from './users.js';
-export { Throttle, throttleRequests, tooManyRequests, type ThrottleOptions, type ThrottleResult } from './throttle.js';
+export {
+  clientAddressKey,
+  Throttle,
+  throttleRequests,
+  tooManyRequests,
+  type ThrottleOptions,
+  type ThrottleResult,
+} from './throttle.js';
 export { authRouter } from './routes.js';

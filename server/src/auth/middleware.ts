@@ -17,9 +17,15 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
+/** Was the token issued before the account's last change (whole seconds: `iat` has no finer grain)? */
+function issuedBeforeChange(claims: TokenClaims, updatedAt: Date): boolean {
+  return claims.iat === undefined || claims.iat < Math.floor(updatedAt.getTime() / 1000);
+}
+
 /**
  * Verifies a token for one of the audiences and loads its user from the DB, so a disabled or deleted user's tokens
- * stop working at once and the role is the current one. Throws a 401 HttpError otherwise.
+ * stop working at once (and stay dead after re-enabling or a new password) and the role is the current one. Throws a
+ * 401 HttpError otherwise.
  */
 export async function authenticateToken(
   deps: AuthDeps,
@@ -38,20 +44,30 @@ export async function authenticateToken(
   }
   if (!claims) throw lastError instanceof HttpError ? lastError : new InvalidTokenError('The token is not valid');
   const user = await deps.users.findById(Number(claims.sub));
-  if (!user || user.disabled) throw new InvalidTokenError('The token has been revoked');
+  if (!user || user.disabled || issuedBeforeChange(claims, user.updatedAt)) {
+    throw new InvalidTokenError('The token has been revoked');
+  }
   return { user: { id: user.id, username: user.username, role: user.role }, claims };
+}
+
+/** A peer on this machine (the TCP peer, never X-Forwarded-For, which any client can write). */
+function fromLoopback(address: string | undefined): boolean {
+  return address === '::1' || /^(::ffff:)?127\./.test(address ?? '');
 }
 
 /**
  * Requires a valid bearer token (audience `api` unless told otherwise) and sets `res.locals.auth`. With
- * AUTH_REQUIRED=false, a request without a token acts as the oldest enabled admin (local development only).
+ * AUTH_REQUIRED=false (accepted only when NODE_ENV is development or test), a request without a token from this
+ * machine acts as the oldest enabled admin, so every endpoint can be tried with plain curl; requests from elsewhere
+ * still need a token, so a dev server reachable on a LAN does not hand out admin rights. A token that is sent is
+ * always verified.
  */
 export function requireAuth(deps: AuthDeps, options: { audience?: Audience | Audience[] } = {}): RequestHandler {
   const audiences = Array.isArray(options.audience) ? options.audience : [options.audience ?? 'api'];
   return async (req, res, next) => {
     const header = req.headers.authorization;
     const token = bearerToken(header);
-    if (header === undefined && !deps.config.auth.required) {
+    if (header === undefined && !deps.config.auth.required && fromLoopback(req.socket.remoteAddress)) {
       const admin = await deps.users.firstEnabledAdmin();
       if (!admin) {
         throw new HttpError(401, 'unauthorized', 'AUTH_REQUIRED=false but no enabled admin exists to act as');

@@ -5,7 +5,7 @@ import { HttpError } from '../http/errors.js';
 import { parseRequest } from '../http/validate.js';
 import type { HttpMetrics } from '../metrics/index.js';
 import { authOf, requireAuth, requireRole } from './middleware.js';
-import { Throttle, tooManyRequests } from './throttle.js';
+import { clientAddressKey, Throttle, tooManyRequests } from './throttle.js';
 import type { User } from './users.js';
 
 const loginBody = z.object({
@@ -54,7 +54,7 @@ export function authRouter(deps: BackendDeps, metrics: Pick<HttpMetrics, 'loginA
       throw error;
     }
     const account = credentials.username.trim().toLowerCase();
-    const [accountHit, ipHit] = await Promise.all([perAccount.hit(account), perIp.hit(req.ip ?? 'unknown')]);
+    const [accountHit, ipHit] = await Promise.all([perAccount.hit(account), perIp.hit(clientAddressKey(req.ip))]);
     if (!accountHit.allowed || !ipHit.allowed) {
       metrics.loginAttempts.inc({ result: 'throttled' });
       const refused = [accountHit, ipHit].filter((hit) => !hit.allowed);
@@ -69,7 +69,8 @@ export function authRouter(deps: BackendDeps, metrics: Pick<HttpMetrics, 'loginA
     const issued = await deps.tokens.issue({ user, audience: 'api' });
     metrics.loginAttempts.inc({ result: 'success' });
     req.log.info({ userId: user.id }, 'login succeeded');
-    res.json({
+    // A bearer token must not be kept by caches or proxies (RFC 6749, section 5.1).
+    res.set('Cache-Control', 'no-store').json({
       token: issued.token,
       expiresIn: issued.expiresIn,
       user: { id: user.id, username: user.username, role: user.role },

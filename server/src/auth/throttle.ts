@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isIPv4, isIPv6 } from 'node:net';
 import type { RequestHandler, Request } from 'express';
 import type { Pool, ResultSetHeader } from '../db/index.js';
 import { HttpError } from '../http/errors.js';
@@ -72,6 +73,41 @@ export class Throttle {
       currentWindowStart,
     ]);
   }
+}
+
+/**
+ * The throttle key of a client address: an IPv4 address as is (also when written IPv4-mapped, `::ffff:a.b.c.d`), an
+ * IPv6 address by its /64 prefix, the smallest block a client usually holds (one host can use any of 2^64 addresses).
+ */
+export function clientAddressKey(address: string | undefined): string {
+  if (!address) return 'unknown';
+  if (isIPv4(address)) return address;
+  const groups = ipv6Groups(address);
+  if (!groups) return address;
+  const [a, b, c, d, e, f, g, h] = groups;
+  if (a === 0 && b === 0 && c === 0 && d === 0 && e === 0 && f === 0xffff && g !== undefined && h !== undefined) {
+    return [g >> 8, g & 0xff, h >> 8, h & 0xff].join('.');
+  }
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.toString(16))
+    .join(':')}::/64`;
+}
+
+/** The eight 16-bit groups of an IPv6 address (with `::` and a dotted IPv4 tail expanded), or undefined. */
+function ipv6Groups(address: string): number[] | undefined {
+  let text = address.split('%')[0] ?? '';
+  if (!isIPv6(text)) return undefined;
+  const tail = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (tail) {
+    const [p, q, r, t] = tail.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, tail.index)}${((p << 8) | q).toString(16)}:${((r << 8) | t).toString(16)}`;
+  }
+  const [head = '', rest] = text.split('::');
+  const parse = (part: string) => (part ? part.split(':').map((group) => parseInt(group, 16)) : []);
+  const front = parse(head);
+  const back = rest === undefined ? [] : parse(rest);
+  return [...front, ...Array<number>(8 - front.length - back.length).fill(0), ...back];
 }
 
 function digest(key: string): string {

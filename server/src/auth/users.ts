@@ -12,6 +12,11 @@ export const PASSWORD_MIN_LENGTH = 8;
 export interface User extends AuthUser {
   disabled: boolean;
   createdAt: Date;
+  /**
+   * The last change to the account (disabled, enabled, new password). Tokens issued before it are refused, so
+   * re-enabling an account does not bring back the tokens it had when it was disabled.
+   */
+  updatedAt: Date;
 }
 
 export const usernameSchema = z
@@ -36,10 +41,11 @@ interface UserRow extends RowDataPacket {
   role: Role;
   disabled_at: Date | null;
   created_at: Date;
+  updated_at: Date;
   password_hash: string;
 }
 
-const USER_COLUMNS = 'id, username, role, disabled_at, created_at';
+const USER_COLUMNS = 'id, username, role, disabled_at, created_at, updated_at';
 
 function toUser(row: UserRow): User {
   return {
@@ -48,6 +54,7 @@ function toUser(row: UserRow): User {
     role: row.role,
     disabled: row.disabled_at !== null,
     createdAt: row.created_at,
+    updatedAt: row.updated_at,
   };
 }
 
@@ -118,6 +125,24 @@ export class UserRepository {
     }
   }
 
+  /** Sets a new password (same rules as at creation: 400 naming the problem); false when no such user. */
+  async setPassword(id: number, password: string): Promise<boolean> {
+    const parsed = newPasswordSchema.safeParse(password);
+    if (!parsed.success) {
+      throw new HttpError(
+        400,
+        'invalid_request',
+        parsed.error.issues.map((issue) => `password: ${issue.message}`).join('; '),
+      );
+    }
+    const hash = await bcrypt.hash(parsed.data, this.#bcryptRounds);
+    const [result] = await this.#pool.execute<ResultSetHeader>('UPDATE users SET password_hash = ? WHERE id = ?', [
+      hash,
+      id,
+    ]);
+    return result.affectedRows === 1;
+  }
+
   /** Disables or re-enables a user; undefined when no such user. Disabling notifies `onDisabled` listeners. */
   async setDisabled(id: number, disabled: boolean): Promise<User | undefined> {
     await this.#pool.execute(
@@ -142,16 +167,34 @@ export class UserRepository {
    * cost one bcrypt comparison too (against a dummy hash), so timing does not reveal which usernames exist.
    */
   async verifyCredentials(username: string, password: string): Promise<User | undefined> {
+    // Awaited on every path, so the one-off cost of making the dummy hash never marks the first unknown username.
+    const dummy = await this.#dummy();
     const [rows] = await this.#pool.execute<UserRow[]>(
       `SELECT ${USER_COLUMNS}, password_hash FROM users WHERE username = ?`,
       [username.trim().toLowerCase()],
     );
     const row = rows[0];
     const tooLong = Buffer.byteLength(password, 'utf8') > PASSWORD_MAX_BYTES;
-    const hash = row && !tooLong ? row.password_hash : await this.#dummy();
+    const hash = row && !tooLong ? row.password_hash : dummy;
     const matches = await bcrypt.compare(password, hash);
     if (!row || tooLong || !matches || row.disabled_at !== null) return undefined;
+    if (bcrypt.getRounds(row.password_hash) !== this.#bcryptRounds) await this.#rehash(row.id, password);
     return toUser(row);
+  }
+
+  /**
+   * Re-hashes a password at the configured cost after BCRYPT_ROUNDS changed, so stored hashes cost what the dummy
+   * hash costs (an existing user's check would otherwise take visibly less or more time than an unknown one's).
+   * `updated_at` is kept: this is not an account change, the user's tokens stay valid.
+   */
+  async #rehash(id: number, password: string): Promise<void> {
+    const hash = await bcrypt.hash(password, this.#bcryptRounds);
+    await this.#pool.execute('UPDATE users SET password_hash = ?, updated_at = updated_at WHERE id = ?', [hash, id]);
+  }
+
+  /** Makes the dummy hash ahead of the first login (a server calls this before it listens). */
+  async warmUp(): Promise<void> {
+    await this.#dummy();
   }
 
   #dummy(): Promise<string> {

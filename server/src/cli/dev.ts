@@ -11,9 +11,10 @@ import mysql from 'mysql2/promise';
 import { createBackend } from '../app.js';
 import { UserRepository } from '../auth/index.js';
 import { defaultChannels } from '../channels.js';
-import { ConfigError, loadConfig } from '../config/index.js';
+import { ConfigError, loadConfig, type Config } from '../config/index.js';
 import { startEmbeddedServer, type EmbeddedServer } from '../db/embedded-server.js';
 import { createPool, migrate } from '../db/index.js';
+import { HttpError } from '../http/index.js';
 import { exitOnSignals } from '../lifecycle/index.js';
 import { createLogger } from '../log/index.js';
 
@@ -43,20 +44,52 @@ async function ensureDatabase(server: EmbeddedServer, database: string): Promise
   }
 }
 
+/** A word the shell passes through unchanged, whatever it holds. */
+function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The dev admin exists, is enabled and has the password printed below (reset when .dev/ was cleared). */
+async function ensureDevAdmin(config: Config, password: string): Promise<void> {
+  const pool = createPool(config.db);
+  try {
+    const users = new UserRepository(pool, { bcryptRounds: config.auth.bcryptRounds });
+    const existing = await users.findByUsername(DEV_ADMIN);
+    if (!existing) {
+      await users.create({ username: DEV_ADMIN, password, role: 'admin' });
+      return;
+    }
+    if (existing.disabled) await users.setDisabled(existing.id, false);
+    if (!(await users.verifyCredentials(DEV_ADMIN, password))) await users.setPassword(existing.id, password);
+  } finally {
+    await pool.end();
+  }
+}
+
 async function main(): Promise<void> {
   mkdirSync(devDir, { recursive: true });
   const env: NodeJS.ProcessEnv = { NODE_ENV: 'development', ...process.env };
-  env.JWT_SECRET ??= devSecret('jwt-secret') + devSecret('jwt-secret');
+  if (!env.JWT_SECRET) env.JWT_SECRET = devSecret('jwt-secret') + devSecret('jwt-secret');
   let embedded: EmbeddedServer | undefined;
-  if (!env.DB_HOST) {
-    embedded = await startEmbeddedServer({ baseDir: join(devDir, 'mariadb') });
-    Object.assign(env, {
-      DB_HOST: embedded.host,
-      DB_PORT: String(embedded.port),
-      DB_USER: embedded.user,
-      DB_PASSWORD: embedded.password,
-    });
+  try {
+    if (!env.DB_HOST) {
+      embedded = await startEmbeddedServer({ baseDir: join(devDir, 'mariadb') });
+      Object.assign(env, {
+        DB_HOST: embedded.host,
+        DB_PORT: String(embedded.port),
+        DB_USER: embedded.user,
+        DB_PASSWORD: embedded.password,
+      });
+    }
+    await start(env, embedded);
+  } catch (error) {
+    // A private MariaDB left running would hold .dev/mariadb and make the next `npm run dev` fail.
+    await embedded?.stop();
+    throw error;
   }
+}
+
+async function start(env: NodeJS.ProcessEnv, embedded: EmbeddedServer | undefined): Promise<void> {
   const config = loadConfig(env);
   const logger = createLogger({ level: config.logLevel });
   if (embedded) {
@@ -65,16 +98,8 @@ async function main(): Promise<void> {
   }
   await migrate(config.db, { logger });
 
-  const adminPassword = env.DEV_ADMIN_PASSWORD ?? devSecret('admin-password');
-  const pool = createPool(config.db);
-  try {
-    const users = new UserRepository(pool, { bcryptRounds: config.auth.bcryptRounds });
-    if (!(await users.findByUsername(DEV_ADMIN))) {
-      await users.create({ username: DEV_ADMIN, password: adminPassword, role: 'admin' });
-    }
-  } finally {
-    await pool.end();
-  }
+  const adminPassword = env.DEV_ADMIN_PASSWORD || devSecret('admin-password');
+  await ensureDevAdmin(config, adminPassword);
 
   const backend = await createBackend(config, { channels: defaultChannels, logger });
   exitOnSignals(backend, {
@@ -88,9 +113,9 @@ async function main(): Promise<void> {
   const base = `http://127.0.0.1:${port}`;
   console.log(`
 Dev server ready.
-  Log in (admin "${DEV_ADMIN}", password kept in .dev/admin-password):
+  Log in (admin "${DEV_ADMIN}", password ${env.DEV_ADMIN_PASSWORD ? 'from DEV_ADMIN_PASSWORD' : 'kept in .dev/admin-password'}):
     TOKEN=$(curl -s ${base}/api/login -H 'content-type: application/json' \\
-      -d '{"username":"${DEV_ADMIN}","password":"${adminPassword}"}' | node -pe 'JSON.parse(require("fs").readFileSync(0)).token')
+      -d ${shellQuote(JSON.stringify({ username: DEV_ADMIN, password: adminPassword }))} | node -pe 'JSON.parse(require("fs").readFileSync(0)).token')
     curl -s ${base}/api/me -H "authorization: Bearer $TOKEN"
   Health and readiness:  curl -i ${base}/health   curl -i ${base}/ready
   Metrics:               curl -s http://127.0.0.1:${metricsPort}/metrics
@@ -99,6 +124,6 @@ Dev server ready.
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : error);
+  console.error(error instanceof ConfigError || error instanceof HttpError ? error.message : error);
   process.exit(1);
 });

@@ -8,6 +8,8 @@ export const BCRYPT_ROUNDS_MIN = 4;
 export const BCRYPT_ROUNDS_MIN_PRODUCTION = 10;
 export const BCRYPT_ROUNDS_MAX = 15;
 export const JWT_SECRET_MIN_BYTES = 32;
+/** The only NODE_ENV values under which AUTH_REQUIRED=false is accepted (never production, staging, ...). */
+export const AUTH_OPTIONAL_ENVIRONMENTS: readonly string[] = ['development', 'test'];
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -18,7 +20,7 @@ export interface DatabaseConfig {
   password: string;
   database: string;
   poolSize: number;
-  /** Callers beyond the pool size wait in a queue this long at most; beyond it they fail at once. */
+  /** At most this many callers wait for a busy pool's connection; beyond it they fail at once. */
   queueLimit: number;
   connectTimeoutMs: number;
   /** /ready gives the DB this long to answer a ping. */
@@ -184,10 +186,10 @@ function crossChecks(env: Record<string, string>): { variable: string; message: 
         message: `must be at least ${JWT_SECRET_MIN_BYTES} bytes when AUTH_REQUIRED=true`,
       });
     }
-  } else if (authRequired === false && production) {
+  } else if (authRequired === false && !AUTH_OPTIONAL_ENVIRONMENTS.includes(valueOf(env, 'NODE_ENV') ?? '')) {
     problems.push({
       variable: 'AUTH_REQUIRED',
-      message: 'false is for local development only and is refused when NODE_ENV=production',
+      message: `false is for local development only: refused unless NODE_ENV is ${AUTH_OPTIONAL_ENVIRONMENTS.join(' or ')}`,
     });
   }
   const rounds = valueOf(env, 'BCRYPT_ROUNDS');

@@ -23,6 +23,8 @@ export interface EmbeddedServerOptions {
   /** TCP port; a free one is chosen when absent. */
   readonly port?: number;
   readonly startTimeoutMs?: number;
+  /** Extra server options, after the defaults (so they win), e.g. `--default-time-zone=+05:00`. */
+  readonly serverArgs?: readonly string[];
 }
 
 const SERVER_BINARIES = ['mariadbd', 'mysqld'];
@@ -125,6 +127,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
       '--default-time-zone=+00:00',
       '--innodb-flush-log-at-trx-commit=2',
       '--max-connections=500',
+      ...(options.serverArgs ?? []),
     ],
     { stdio: ['ignore', log, log] },
   );

@@ -93,7 +93,17 @@ async function applyPending(connection: Connection, migrations: Migration[], opt
   const result: MigrateResult = { applied: [], alreadyApplied: applied.size };
   for (const migration of migrations.filter((candidate) => !applied.has(candidate.version))) {
     // DDL commits implicitly in MySQL, so a migration is recorded once all its statements ran.
-    for (const statement of splitStatements(migration)) await connection.query(statement);
+    for (const statement of splitStatements(migration)) {
+      try {
+        await connection.query(statement);
+      } catch (error) {
+        throw new Error(
+          `${migration.file} failed (${errorMessage(error)}); it is not recorded, and statements before the failing ` +
+            'one may have been applied already (MySQL commits DDL at once): fix the database or the file, then run again',
+          { cause: error },
+        );
+      }
+    }
     await connection.execute('INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)', [
       migration.version,
       migration.name,
@@ -103,6 +113,10 @@ async function applyPending(connection: Connection, migrations: Migration[], opt
     result.applied.push(migration.file);
   }
   return result;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function splitStatements(migration: Migration): string[] {
@@ -121,10 +135,15 @@ export async function migrate(target: Pool | DatabaseConfig, options: MigrateOpt
   const migrations = readMigrations(options.directory);
   if ('getConnection' in target) {
     const connection = await target.getConnection();
+    let healthy = false;
     try {
-      return await migrateLocked(connection, migrations, options);
+      const result = await migrateLocked(connection, migrations, options);
+      healthy = true;
+      return result;
     } finally {
-      connection.release();
+      // After a failure the connection may still hold the lock or a half-done session state: never reuse it.
+      if (healthy) connection.release();
+      else connection.destroy();
     }
   }
   const connection = await mysql.createConnection({
@@ -140,7 +159,10 @@ export async function migrate(target: Pool | DatabaseConfig, options: MigrateOpt
   try {
     return await migrateLocked(connection, migrations, options);
   } finally {
-    await connection.end();
+    // A broken connection cannot end politely; its failure must not hide the migration's own error.
+    await connection.end().catch(() => {
+      connection.destroy();
+    });
   }
 }
 
@@ -153,9 +175,15 @@ async function migrateLocked(connection: Connection, migrations: Migration[], op
     options.lockTimeoutSeconds ?? 60,
   ]);
   if (Number(lock?.acquired) !== 1) throw new Error(`could not acquire the migration lock ${lockName}`);
+  let result: MigrateResult;
   try {
-    return await applyPending(connection, migrations, options);
-  } finally {
-    await connection.execute('SELECT RELEASE_LOCK(?)', [lockName]);
+    result = await applyPending(connection, migrations, options);
+  } catch (error) {
+    // Release the lock but report the migration's own failure, not a failed release (the lock also ends with the
+    // connection, which the caller closes).
+    await connection.execute('SELECT RELEASE_LOCK(?)', [lockName]).catch(() => undefined);
+    throw error;
   }
+  await connection.execute('SELECT RELEASE_LOCK(?)', [lockName]);
+  return result;
 }

@@ -5,11 +5,11 @@ export type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql
 
 /**
  * A bounded pool: at most `poolSize` connections, at most `queueLimit` callers waiting for one (beyond that a call
- * fails at once instead of piling up), a connect timeout and TCP keep-alive. Use `pool.execute` (prepared statements) for
- * anything that carries a value.
+ * fails at once instead of piling up), a connect timeout, TCP keep-alive and UTC sessions. Use `pool.execute`
+ * (prepared statements) for anything that carries a value.
  */
 export function createPool(config: DatabaseConfig): Pool {
-  return mysql.createPool({
+  const pool = mysql.createPool({
     host: config.host,
     port: config.port,
     user: config.user,
@@ -27,6 +27,19 @@ export function createPool(config: DatabaseConfig): Pool {
     // Prepared statements are cached per connection; keep the cache small and bounded.
     maxPreparedStatements: 100,
   });
+  // Every session in UTC: DEFAULT CURRENT_TIMESTAMP columns then hold UTC whatever the server's own zone, matching
+  // how the driver reads them back (timezone 'Z'). Queued first on each new connection, so it runs before any query.
+  pool.on('connection', (connection) => {
+    // mysql2 hands the listener its callback-style core connection (the typings say otherwise).
+    const core = connection as unknown as {
+      query(sql: string, callback: (error: Error | null) => void): unknown;
+      destroy(): void;
+    };
+    core.query("SET time_zone = '+00:00'", (error) => {
+      if (error) core.destroy();
+    });
+  });
+  return pool;
 }
 
 /** True when the database answers `SELECT 1` within `timeoutMs` (never throws, never waits longer). */

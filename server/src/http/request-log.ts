@@ -12,6 +12,20 @@ export function requestIdOf(req: IncomingMessage): string {
   return typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
 
+/** Query parameters whose values never reach the logs (a client may put a credential in a URL by mistake). */
+const SECRET_QUERY_KEY = /token|code|password|passwd|secret|key|verifier|auth|session|signature|credential/i;
+
+/** The URL as logged: path as is, values of credential-like query parameters replaced. */
+export function loggableUrl(url: string | undefined): string | undefined {
+  const queryAt = url?.indexOf('?') ?? -1;
+  if (url === undefined || queryAt === -1) return url;
+  const params = new URLSearchParams(url.slice(queryAt + 1));
+  for (const key of new Set(params.keys())) {
+    if (SECRET_QUERY_KEY.test(key)) params.set(key, '[redacted]');
+  }
+  return `${url.slice(0, queryAt)}?${params.toString()}`;
+}
+
 /** One JSON log line per request with its id (echoed as X-Request-Id); health probes log at debug only. */
 export function requestLogger(logger: Logger, quietPaths: readonly string[]): HttpLogger {
   return pinoHttp({
@@ -26,7 +40,7 @@ export function requestLogger(logger: Logger, quietPaths: readonly string[]): Ht
       req: (req: { id: unknown; method: unknown; url: unknown; remoteAddress: unknown }) => ({
         id: req.id,
         method: req.method,
-        url: req.url,
+        url: loggableUrl(typeof req.url === 'string' ? req.url : undefined),
         remoteAddress: req.remoteAddress,
       }),
       res: (res: { statusCode: unknown }) => ({ statusCode: res.statusCode }),

@@ -2,7 +2,10 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { errorBody } from './errors.js';
 
-/** Answers an HTTP upgrade request with a plain status and JSON error, then destroys the socket (no handshake). */
+/**
+ * Answers on a raw socket (a refused HTTP upgrade, an unparsable request) with a status and the JSON error, then
+ * destroys the socket (no handshake).
+ */
 export function rejectUpgrade(
   socket: Duplex,
   status: number,
@@ -24,4 +27,24 @@ export function rejectUpgrade(
   ];
   socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
   socket.once('finish', () => socket.destroy());
+}
+
+/**
+ * The server's `clientError` handler: a request Node could not parse (bad request line, headers over the limit, header
+ * timeout) gets the JSON error shape too, instead of Node's bare text answer.
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  // A response already under way on this connection cannot be followed by another one.
+  const inProgress = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
+  if (error.code === 'ECONNRESET' || inProgress) {
+    socket.destroy();
+    return;
+  }
+  if (error.code === 'HPE_HEADER_OVERFLOW') {
+    rejectUpgrade(socket, 431, 'headers_too_large', 'The request headers are too large');
+  } else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    rejectUpgrade(socket, 408, 'request_timeout', 'The request took too long to arrive');
+  } else {
+    rejectUpgrade(socket, 400, 'bad_request', 'The request is not valid HTTP');
+  }
 }

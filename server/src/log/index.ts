@@ -21,6 +21,10 @@ export const REDACTED_PATHS = [
   '*.secret',
   '*.jwtSecret',
   '*.authorization',
+  // Request bodies (body-parser errors carry the raw body) may hold passwords: never logged.
+  'body',
+  '*.body',
+  'err.cause.body',
 ];
 
 /** JSON logs on stdout, one line per event, credentials redacted. */

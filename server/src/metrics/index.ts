@@ -1,14 +1,17 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { serverContract } from '../../../platform/server-contract.js';
 import { poolStats, type Pool } from '../db/index.js';
+import { errorBody } from '../http/errors.js';
 
 export type LoginResult = 'success' | 'invalid_credentials' | 'invalid_request' | 'throttled';
 
 export interface HttpMetrics {
   registry: Registry;
   httpDuration: Histogram<'method' | 'route' | 'status'>;
+  /** Requests whose headers arrived and whose response has not ended yet. */
+  httpInFlight: Gauge;
   loginAttempts: Counter<'result'>;
 }
 
@@ -24,6 +27,11 @@ export function createMetrics(pool: Pool): HttpMetrics {
     help: 'HTTP request duration by method, route template and status code',
     labelNames: ['method', 'route', 'status'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const httpInFlight = new Gauge({
+    name: 'http_requests_in_flight',
+    help: 'HTTP requests received and not yet answered',
     registers: [registry],
   });
   const loginAttempts = new Counter({
@@ -48,7 +56,7 @@ export function createMetrics(pool: Pool): HttpMetrics {
   poolGauge('db_pool_connections_idle', 'Idle connections in the DB pool', (stats) => stats.idle);
   poolGauge('db_pool_waiting_requests', 'Callers waiting for a DB pool connection', (stats) => stats.waiting);
   poolGauge('db_pool_connections_max', 'Configured DB pool size', (stats) => stats.limit);
-  return { registry, httpDuration, loginAttempts };
+  return { registry, httpDuration, httpInFlight, loginAttempts };
 }
 
 /**
@@ -58,6 +66,10 @@ export function createMetrics(pool: Pool): HttpMetrics {
 export function httpMetricsMiddleware(metrics: HttpMetrics): RequestHandler {
   return (req, res, next) => {
     const stop = metrics.httpDuration.startTimer();
+    metrics.httpInFlight.inc();
+    res.once('close', () => {
+      metrics.httpInFlight.dec();
+    });
     res.once('finish', () => {
       const route = req.route as { path?: unknown } | undefined;
       const mountPath = typeof res.locals.mountPath === 'string' ? res.locals.mountPath : '';
@@ -76,19 +88,27 @@ export const rememberMountPath: RequestHandler = (req, res, next) => {
 
 /** GET /metrics on its own port (never through the Ingress); everything else is 404. */
 export function createMetricsServer(registry: Registry): Server {
+  const answer = (res: ServerResponse, status: number, code: string, message: string, headers = {}) => {
+    res
+      .writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers })
+      .end(JSON.stringify(errorBody(code, message)));
+  };
   return createServer((req, res) => {
-    if (req.method === 'GET' && req.url?.split('?')[0] === serverContract.paths.metrics) {
-      registry.metrics().then(
-        (body) => {
-          res.writeHead(200, { 'Content-Type': registry.contentType }).end(body);
-        },
-        () => {
-          res.writeHead(500, { 'Content-Type': 'application/json' }).end('{"error":{"code":"internal_error"}}');
-        },
-      );
+    if (req.url?.split('?')[0] !== serverContract.paths.metrics) {
+      answer(res, 404, 'not_found', 'Only GET /metrics is served here');
       return;
     }
-    res.writeHead(404, { 'Content-Type': 'application/json' });
-    res.end(JSON.stringify({ error: { code: 'not_found', message: 'Only GET /metrics is served here' } }));
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      answer(res, 405, 'method_not_allowed', 'Only GET /metrics is served here', { Allow: 'GET, HEAD' });
+      return;
+    }
+    registry.metrics().then(
+      (body) => {
+        res.writeHead(200, { 'Content-Type': registry.contentType }).end(req.method === 'HEAD' ? undefined : body);
+      },
+      () => {
+        answer(res, 500, 'internal_error', 'Internal server error');
+      },
+    );
   });
 }

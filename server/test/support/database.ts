@@ -32,10 +32,9 @@ export function testServerEnv(): { host: string; port: string; user: string; pas
   };
 }
 
-/** Creates an empty database (no migrations) and returns its DB_* variables. */
-export async function createEmptyDatabase(): Promise<{ name: string; env: Record<string, string> }> {
+/** Runs one statement on the test server, outside any database. */
+async function onServer(sql: string): Promise<void> {
   const server = testServerEnv();
-  const name = `test_${randomBytes(6).toString('hex')}`;
   const admin = await mysql.createConnection({
     host: server.host,
     port: Number(server.port),
@@ -43,10 +42,17 @@ export async function createEmptyDatabase(): Promise<{ name: string; env: Record
     password: server.password,
   });
   try {
-    await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    await admin.query(sql);
   } finally {
     await admin.end();
   }
+}
+
+/** Creates an empty database (no migrations) and returns its DB_* variables. */
+export async function createEmptyDatabase(): Promise<{ name: string; env: Record<string, string> }> {
+  const server = testServerEnv();
+  const name = `test_${randomBytes(6).toString('hex')}`;
+  await onServer(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   return {
     name,
     env: {
@@ -60,18 +66,7 @@ export async function createEmptyDatabase(): Promise<{ name: string; env: Record
 }
 
 export async function dropDatabase(name: string): Promise<void> {
-  const server = testServerEnv();
-  const admin = await mysql.createConnection({
-    host: server.host,
-    port: Number(server.port),
-    user: server.user,
-    password: server.password,
-  });
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
-  } finally {
-    await admin.end();
-  }
+  await onServer(`DROP DATABASE IF EXISTS \`${name}\``);
 }
 
 export async function createTestDatabase(): Promise<TestDatabase> {
