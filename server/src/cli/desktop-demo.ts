@@ -111,6 +111,7 @@ async function main(): Promise<void> {
   const apiToken = (await post('/api/login', { username, password: password() })).token as string;
   const token = await desktopLogin(apiToken);
 
+  let ws: WebSocket | undefined;
   let lastSeq = 0;
   // Live-only at first (no afterSeq), so the welcome's lastSeq is where this client starts; later only events count.
   let startingFromWelcome = true;
@@ -119,11 +120,17 @@ async function main(): Promise<void> {
     if (frame.type === 'event' && typeof frame.seq === 'number') lastSeq = frame.seq;
   };
   const waitFor = async (seq: number) => {
-    while (lastSeq < seq) await new Promise((resolveWait) => setTimeout(resolveWait, 20));
+    const deadline = Date.now() + 10_000;
+    while (lastSeq < seq) {
+      if (ws?.readyState === WebSocket.CLOSED || Date.now() > deadline) {
+        throw new Error(`event ${seq} did not arrive (last seen ${lastSeq})`);
+      }
+      await new Promise((resolveWait) => setTimeout(resolveWait, 20));
+    }
   };
 
   console.log('connecting (live from now on)');
-  let ws = await connect(token, undefined, seen);
+  ws = await connect(token, undefined, seen);
   let seq = 0;
   for (const text of ['hello', 'from', 'the demo']) {
     seq = (await post('/api/desktop/events', { topic: 'demo.note', data: { text } }, apiToken)).seq as number;

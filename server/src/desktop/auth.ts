@@ -43,12 +43,22 @@ export async function authenticateDesktopToken(
   const user = await deps.users.findById(Number(claims.sub));
   if (!user) return { status: 401, reason: 'invalid_token', message: 'The token is not valid' };
   if (user.disabled) return { status: 403, reason: 'user_disabled', message: 'The user is disabled' };
+  // As for API tokens: an account change (disabled then enabled, new password) revokes the tokens issued before it.
+  if (claims.iat === undefined || issuedBeforeChange(claims.iat, user.updatedAt)) {
+    return { status: 401, reason: 'token_revoked', message: 'The token has been revoked' };
+  }
   return {
     user: { id: user.id, username: user.username, role: user.role },
     grantId,
+    issuedAt: claims.iat,
     expiresAt: claims.exp,
     claims,
   };
+}
+
+/** Was a token issued (`iat`, whole seconds) before the account's last change? */
+export function issuedBeforeChange(issuedAt: number, accountUpdatedAt: Date): boolean {
+  return issuedAt < Math.floor(accountUpdatedAt.getTime() / 1000);
 }
 
 /** Like the core's requireAuth, but also accepts a desktop token (grant checked); sets `res.locals.auth`. */

@@ -129,6 +129,21 @@ export class DesktopTestClient {
     return { client, welcome };
   }
 
+  /** The close the socket ends with; fails after a while instead of hanging. */
+  async waitClosed(): Promise<{ code: number; reason: string }> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        reject(new Error('the socket did not close within the wait'));
+      }, WAIT_MS);
+    });
+    try {
+      return await Promise.race([this.closed, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** The next frame; fails after a while instead of hanging, or when the socket closes. */
   async next(): Promise<ServerFrame> {
     const deadline = Date.now() + WAIT_MS;

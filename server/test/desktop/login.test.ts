@@ -65,7 +65,7 @@ describe('desktop login (RFC 8252 + PKCE)', () => {
     const replay = await redeemCode(server.baseUrl, code, verifier);
     assert.equal(replay.status, 400);
     assert.equal((replay.body.error as { code: string }).code, 'invalid_grant');
-    assert.equal((await client.closed).code, 4401);
+    assert.equal((await client.waitClosed()).code, 4401);
     assert.equal((await refusedUpgrade(server.wsUrl, { token })).status, 401);
     const post = await postJson(`${server.baseUrl}/api/desktop/events`, { topic: 't', data: 1 }, token);
     assert.equal(post.status, 401);

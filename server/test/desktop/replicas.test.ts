@@ -102,7 +102,7 @@ describe('desktop events across two server processes', () => {
     const doomed = await DesktopTestClient.connect(first.wsUrl, { token });
     const survivor = await DesktopTestClient.connect(second.wsUrl, { token });
     first.kill('SIGTERM');
-    assert.equal((await doomed.client.closed).code, 1001);
+    assert.equal((await doomed.client.waitClosed()).code, 1001);
     assert.equal((await first.exit).code, 0);
     await postEvent(second.baseUrl, apiToken, 'after', 1);
     assert.equal((await survivor.client.eventsThrough(1)).length, 1);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import type { RowDataPacket } from 'mysql2/promise';
 import { serverContract } from '../../../platform/server-contract.js';
 import { UserRepository } from '../../src/auth/index.js';
 import { desktopChannel } from '../../src/desktop/index.js';
@@ -186,6 +187,37 @@ describe('/ws/desktop', () => {
     await client.close();
   });
 
+  it('tells a client resuming from past the last event to resync, then goes on live', async () => {
+    const { token, apiToken } = await newUser();
+    for (let index = 1; index <= 2; index += 1) await postEvent(server.baseUrl, apiToken, 'e', index);
+    const { client } = await DesktopTestClient.connect(server.wsUrl, { token, afterSeq: 9 });
+    const resync = await client.next();
+    assert.equal(resync.type, 'resync_required');
+    assert.deepEqual([resync.afterSeq, resync.lastSeq], [9, 2]);
+    assert.match(String(resync.message), /past the last event/);
+    await postEvent(server.baseUrl, apiToken, 'e', 3);
+    assert.deepEqual(
+      (await client.eventsThrough(3)).map((event) => event.seq),
+      [3],
+    );
+    await client.close();
+  });
+
+  it('keeps events and grants tied to an existing user (foreign keys)', async () => {
+    const { id, apiToken } = await newUser();
+    await postEvent(server.baseUrl, apiToken, 'd', 1);
+    const store = new DesktopEventStore(server.db.pool);
+    await assert.rejects(store.append(2 ** 31, 'orphan', 1), /foreign key constraint/i);
+    await server.db.pool.query('DELETE FROM users WHERE id = ?', [id]);
+    for (const table of ['desktop_events', 'desktop_event_counters', 'desktop_grants']) {
+      const [rows] = await server.db.pool.query<RowDataPacket[]>(
+        `SELECT COUNT(*) AS n FROM ${table} WHERE user_id = ?`,
+        [id],
+      );
+      assert.equal(Number(rows[0]?.n), 0, table);
+    }
+  });
+
   it('lets an admin send to another user, and nobody else', async () => {
     const target = await newUser();
     const other = await newUser();
@@ -218,14 +250,25 @@ describe('/ws/desktop', () => {
     const { token } = await newUser();
     const { client } = await DesktopTestClient.connect(server.wsUrl, { token });
     client.send({ type: 'ping', padding: 'x'.repeat(70 * 1024) });
-    assert.equal((await client.closed).code, 1009);
+    assert.equal((await client.waitClosed()).code, 1009);
+  });
+
+  it('closes with 1007 on a text frame that is not UTF-8, and counts it under that code', async () => {
+    const { token } = await newUser();
+    const { client } = await DesktopTestClient.connect(server.wsUrl, { token });
+    client.ws.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false });
+    assert.equal((await client.waitClosed()).code, 1007);
+    await eventually(
+      async () => (await metricValue(server.metricsUrl, 'desktop_ws_closes_total{code="1007"}')) === 1,
+      'the 1007 close to be counted',
+    );
   });
 
   it('closes with 1008 when a client floods', async () => {
     const { token } = await newUser();
     const { client } = await DesktopTestClient.connect(server.wsUrl, { token });
     for (let index = 0; index <= MAX_MESSAGES_PER_10S; index += 1) client.send({ type: 'ping' });
-    assert.equal((await client.closed).code, 1008);
+    assert.equal((await client.waitClosed()).code, 1008);
   });
 
   it('drops a consumer that stops reading (4408) and counts it', async () => {
@@ -248,7 +291,7 @@ describe('/ws/desktop', () => {
       headers: { authorization: `Bearer ${adminToken}` },
     });
     assert.equal(response.status, 200);
-    assert.equal((await client.closed).code, 4403);
+    assert.equal((await client.waitClosed()).code, 4403);
   });
 
   it('closes the sockets of a user disabled by another replica, found by polling the database', async () => {
@@ -256,7 +299,25 @@ describe('/ws/desktop', () => {
     const { client } = await DesktopTestClient.connect(server.wsUrl, { token });
     // A repository of its own: this process's server hears nothing, as on another replica.
     await new UserRepository(server.db.pool, { bcryptRounds: Number(TEST_BCRYPT_ROUNDS) }).setDisabled(id, true);
-    assert.equal((await client.closed).code, 4403);
+    assert.equal((await client.waitClosed()).code, 4403);
+  });
+
+  it('revokes desktop tokens issued before an account change: live sockets close (4401), upgrade and HTTP refuse', async () => {
+    const { id, token } = await newUser();
+    const { client } = await DesktopTestClient.connect(server.wsUrl, { token });
+    // `iat` counts whole seconds: the change happens in a later second than the token, as it does in practice.
+    await new Promise((resolve) => setTimeout(resolve, 1001 - (Date.now() % 1000)));
+    // A repository of its own, as on another replica: only the database tells this server.
+    const users = new UserRepository(server.db.pool, { bcryptRounds: Number(TEST_BCRYPT_ROUNDS) });
+    assert.ok(await users.setPassword(id, 'a brand new passphrase'));
+    assert.equal((await client.waitClosed()).code, 4401);
+    assert.equal((await refusedUpgrade(server.wsUrl, { token })).status, 401);
+    const post = await fetch(`${server.baseUrl}/api/desktop/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ topic: 't', data: 1 }),
+    });
+    assert.equal(post.status, 401);
   });
 
   it('publishes its metrics without user ids in labels', async () => {
@@ -293,7 +354,7 @@ describe('/ws/desktop token lifetime and shutdown', () => {
     const { client } = await DesktopTestClient.connect(server.wsUrl, {
       token: await desktopToken(server.baseUrl, apiToken),
     });
-    const closed = await client.closed;
+    const closed = await client.waitClosed();
     assert.equal(closed.code, 1008);
     assert.equal(closed.reason, 'token expired');
   });
@@ -322,7 +383,7 @@ describe('/ws/desktop token lifetime and shutdown', () => {
     const stopped = server.backend.shutdown('test');
     raw.write('\r\n');
     assert.match(await answer, /^HTTP\/1\.1 503 /);
-    assert.equal((await client.closed).code, 1001);
+    assert.equal((await client.waitClosed()).code, 1001);
     await stopped;
   });
 });
@@ -340,7 +401,7 @@ describe('/ws/desktop heartbeat', () => {
     const apiToken = await login(server.baseUrl, 'hal', 'correct horse battery');
     const token = await desktopToken(server.baseUrl, apiToken);
     const { client } = await DesktopTestClient.connect(server.wsUrl, { token, wsOptions: { autoPong: false } });
-    assert.equal((await client.closed).code, 1006);
+    assert.equal((await client.waitClosed()).code, 1006);
     assert.equal(await metricValue(server.metricsUrl, 'desktop_ws_heartbeat_terminations_total'), 1);
   });
 

@@ -14,7 +14,10 @@ export interface Subscriber {
   readonly userId: number;
   /** The last seq this subscriber has been given. */
   readonly cursor: number;
-  /** Sends the event (which is always `cursor + 1`) and advances the cursor; false when the subscriber is gone. */
+  /**
+   * Sends the event (which is always `cursor + 1`) and advances the cursor; false when the subscriber is gone or
+   * closing, after which the fanout forgets it (a closing socket must not pin its user's read position).
+   */
   deliver(event: DesktopEvent): boolean;
   /** Events after `cursor` up to `oldestSeq - 1` were pruned before delivery; continue after `lastSeq`. */
   resyncRequired(oldestSeq: number, lastSeq: number): void;
@@ -121,22 +124,24 @@ export class EventFanout {
       for (const subscriber of this.subscribers.get(userId) ?? []) {
         // A subscriber that moved its cursor back during the query is served by the next round.
         if (subscriber.cursor < from) continue;
-        deliverRun(subscriber, run);
+        if (!deliverRun(subscriber, run)) this.remove(subscriber);
       }
     }
   }
 }
 
-function deliverRun(subscriber: Subscriber, run: readonly DesktopEvent[]): void {
+/** False when the subscriber is gone. */
+function deliverRun(subscriber: Subscriber, run: readonly DesktopEvent[]): boolean {
   for (const event of run) {
     if (event.seq <= subscriber.cursor) continue;
     if (event.seq !== subscriber.cursor + 1) {
       // Each user's events become visible as a gap-free prefix, so a hole can only be pruning.
       subscriber.resyncRequired(event.seq, run.at(-1)?.seq ?? event.seq);
-      return;
+      return true;
     }
-    if (!subscriber.deliver(event)) return;
+    if (!subscriber.deliver(event)) return false;
   }
+  return true;
 }
 
 /** Consecutive events of each user (the query orders by user, then seq). */

@@ -26,6 +26,8 @@ import {
 export interface DesktopSession {
   readonly user: AuthUser;
   readonly grantId: number;
+  /** Token issue time (`iat`), epoch seconds: a change to the account after it revokes the token. */
+  readonly issuedAt: number;
   /** Token expiry, epoch seconds. */
   readonly expiresAt: number;
 }
@@ -215,7 +217,7 @@ class DesktopConnection implements Subscriber {
     });
     ws.on('error', (error: Error & { code?: string }) => {
       // ws has already sent the close frame for a protocol error and stops reading, so record its code here.
-      this.closeCode ??= error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? CloseCode.messageTooBig : 1002;
+      this.closeCode ??= WS_ERROR_CLOSE_CODES[error.code ?? ''] ?? 1002;
       options.logger.debug({ err: error, connectionId: this.id }, 'desktop socket error');
     });
     ws.on('close', (code) => {
@@ -263,12 +265,15 @@ class DesktopConnection implements Subscriber {
   }
 
   resyncRequired(oldestSeq: number, lastSeq: number): void {
+    const ahead = this.cursor > lastSeq;
     this.send({
       type: 'resync_required',
       afterSeq: this.cursor,
       oldestSeq,
       lastSeq,
-      message: 'Events after afterSeq were pruned: reload your state, then events continue after lastSeq',
+      message: ahead
+        ? 'afterSeq is past the last event the server holds: reload your state, then events continue after lastSeq'
+        : 'Events after afterSeq were pruned: reload your state, then events continue after lastSeq',
     });
     this.cursor = lastSeq;
   }
@@ -283,10 +288,15 @@ class DesktopConnection implements Subscriber {
     this.ws.ping();
   }
 
+  /**
+   * Starts the closing handshake and leaves the fanout at once: a peer that does not answer keeps the socket for up
+   * to ws's close timeout (30 s), and meanwhile its stale cursor would hold back every round for its user.
+   */
   close(code: number, reason: string): void {
     if (this.closing) return;
     this.closing = true;
     this.closeCode = code;
+    this.options.fanout.remove(this);
     this.ws.close(code, reason);
   }
 
@@ -390,6 +400,12 @@ class DesktopConnection implements Subscriber {
     this.options.metrics.messagesSent.inc({ type: message.type });
   }
 }
+
+// The close code ws sends for the protocol errors that are not 1002.
+const WS_ERROR_CLOSE_CODES: Record<string, number> = {
+  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: CloseCode.messageTooBig,
+  WS_ERR_INVALID_UTF8: 1007,
+};
 
 // Clients may close with any code from 1000 to 4999; only these become labels, so the series stay few.
 const LABELLED_CLOSE_CODES = new Set<number>([

@@ -1,10 +1,12 @@
 /**
  * Closes live sockets whose session ended elsewhere: a user disabled or a grant revoked on this replica (at once) or
- * on another one (noticed by polling MySQL, since replicas share nothing else).
+ * on another one, and tokens older than their account's last change (noticed by polling MySQL, since replicas share
+ * nothing else).
  */
 import type { UserRepository } from '../../auth/index.js';
 import type { Pool, RowDataPacket } from '../../db/index.js';
 import type { Logger } from '../../log/index.js';
+import { issuedBeforeChange } from '../auth.js';
 import type { DesktopGrantStore } from '../login/grants.js';
 import { CloseCode } from './protocol.js';
 import type { DesktopSocketServer } from './server.js';
@@ -34,9 +36,15 @@ export class DesktopSessionWatch {
     });
     this.timer = setInterval(
       () => {
-        this.check().catch((error: unknown) => {
-          this.options.logger.warn({ err: error }, 'desktop session check failed');
-        });
+        // One check at a time: with the database slow or down, checks must not pile up on the pool.
+        if (this.checking) return;
+        this.checking = this.check()
+          .catch((error: unknown) => {
+            this.options.logger.warn({ err: error }, 'desktop session check failed');
+          })
+          .finally(() => {
+            this.checking = undefined;
+          });
       },
       Math.max(this.options.pollMs, MIN_CHECK_MS),
     );
@@ -62,11 +70,28 @@ export class DesktopSessionWatch {
     const sessions = this.options.sockets.sessions();
     if (sessions.length === 0) return;
     const userIds = [...new Set(sessions.map((session) => session.user.id))];
-    const [disabled] = await this.options.pool.query<RowDataPacket[]>(
-      'SELECT id FROM users WHERE id IN (?) AND disabled_at IS NOT NULL',
+    const [rows] = await this.options.pool.query<RowDataPacket[]>(
+      'SELECT id, disabled_at IS NOT NULL AS disabled, updated_at FROM users WHERE id IN (?)',
       [userIds],
     );
-    for (const row of disabled) this.userDisabled(Number(row.id));
+    const users = new Map(
+      rows.map((row) => [Number(row.id), { disabled: Number(row.disabled) === 1, updatedAt: row.updated_at as Date }]),
+    );
+    const { sockets } = this.options;
+    sockets.closeWhere(
+      (session) => users.get(session.user.id)?.disabled === true,
+      CloseCode.userDisabled,
+      'user disabled',
+    );
+    // As at the upgrade: a token issued before its account's last change (new password, re-enabled) is revoked.
+    sockets.closeWhere(
+      (session) => {
+        const user = users.get(session.user.id);
+        return user === undefined || issuedBeforeChange(session.issuedAt, user.updatedAt);
+      },
+      CloseCode.tokenRevoked,
+      'token revoked',
+    );
     const revoked = await this.options.grants.revokedAmong([...new Set(sessions.map((session) => session.grantId))]);
     for (const grantId of revoked) this.grantRevoked(grantId);
   }
