@@ -7,7 +7,7 @@ import { serverContract } from '../../platform/server-contract.js';
 import { authRouter, TokenService, UserRepository } from './auth/index.js';
 import type { Channel, ChannelFactory } from './channels.js';
 import type { Config } from './config/index.js';
-import { createPool, pingDatabase } from './db/index.js';
+import { createPool, DatabaseProbe } from './db/index.js';
 import type { BackendDeps } from './deps.js';
 import {
   answerClientError,
@@ -40,8 +40,13 @@ export interface BackendOptions {
   logger?: Logger;
 }
 
-function createApp(deps: BackendDeps, metrics: ReturnType<typeof createMetrics>, channels: Channel[]): Express {
-  const { config, lifecycle, pool } = deps;
+function createApp(
+  deps: BackendDeps,
+  metrics: ReturnType<typeof createMetrics>,
+  channels: Channel[],
+  readiness: DatabaseProbe,
+): Express {
+  const { config, lifecycle } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.http.trustProxyHops);
@@ -66,7 +71,7 @@ function createApp(deps: BackendDeps, metrics: ReturnType<typeof createMetrics>,
       res.status(503).json(errorBody('draining', 'The server is shutting down'));
       return;
     }
-    if (!(await pingDatabase(pool, config.db.readyTimeoutMs))) {
+    if (!(await readiness.ping(config.db.readyTimeoutMs))) {
       res.status(503).json(errorBody('database_unavailable', 'The database does not answer'));
       return;
     }
@@ -109,7 +114,8 @@ export function createBackend(config: Config, options: BackendOptions = {}): Pro
     lifecycle,
   };
   const channels = (options.channels ?? []).map((factory) => factory(deps));
-  const app = createApp(deps, metrics, channels);
+  const readiness = new DatabaseProbe(config.db);
+  const app = createApp(deps, metrics, channels, readiness);
 
   const httpServer = createServer(app);
   httpServer.keepAliveTimeout = config.http.keepAliveTimeoutMs;
@@ -142,6 +148,7 @@ export function createBackend(config: Config, options: BackendOptions = {}): Pro
     await Promise.all(channels.map((channel) => channel.close?.() ?? Promise.resolve()));
     await stopAccepting(metricsServer, logger).finish(0);
     await pool.end();
+    readiness.close();
     logger.info({ reason }, 'Shutdown complete');
   }
 
@@ -164,7 +171,7 @@ export function createBackend(config: Config, options: BackendOptions = {}): Pro
       const metricsPort = await listenOn(metricsServer, config.metricsPort);
       logger.info({ metricsPort }, `Metrics HTTP server running on port ${metricsPort} (GET /metrics)`);
       const database = `${config.db.host}:${config.db.port}/${config.db.database}`;
-      if (await pingDatabase(pool, config.db.readyTimeoutMs)) logger.info(`Connected DB: ${database}`);
+      if (await readiness.ping(config.db.readyTimeoutMs)) logger.info(`Connected DB: ${database}`);
       else logger.warn(`DB not reachable yet: ${database}; /ready answers 503 until it is`);
       await deps.users.warmUp();
       const port = await listenOn(httpServer, config.port);

@@ -2,6 +2,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { UserRepository } from '../src/auth/index.js';
 import { readMigrations } from '../src/db/index.js';
 import { createEmptyDatabase, createTestDatabase, dropDatabase, type TestDatabase } from './support/database.js';
@@ -95,5 +97,64 @@ describe('server start with a bad environment', () => {
     assert.equal(result.code, 1);
     assert.match(result.output, /JWT_SECRET: must be at least 32 bytes/);
     assert.match(result.output, /PORT: must be a whole number/);
+  });
+});
+
+describe('npm run dev', () => {
+  let db: TestDatabase;
+  before(async () => {
+    db = await createTestDatabase();
+  });
+  after(() => db.drop());
+
+  it('stops the server cleanly on a SIGTERM sent to npm, not only on Ctrl-C', async () => {
+    // npm runs the script through sh, which dies on SIGTERM without passing it on unless the script execs tsx.
+    const npm = spawn('npm', ['run', 'dev'], {
+      cwd: repositoryRoot,
+      detached: true,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        ...db.env,
+        PORT: '0',
+        METRICS_PORT: '0',
+        JWT_SECRET: 'dev-test-secret-that-is-long-enough-0123456789',
+        DEV_ADMIN_PASSWORD: 'dev-admin-password',
+        BCRYPT_ROUNDS: TEST_BCRYPT_ROUNDS,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    npm.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    npm.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = once(npm, 'exit');
+    try {
+      let port: string | undefined;
+      for (let attempt = 0; attempt < 300 && port === undefined && npm.exitCode === null; attempt += 1) {
+        port = /"port":(\d+),"metricsPort".*API HTTP server running/.exec(output)?.[1];
+        if (port === undefined) await sleep(100);
+      }
+      assert.ok(port, `npm run dev did not start:\n${output}`);
+      assert.equal((await fetch(`http://127.0.0.1:${port}/health`)).status, 200);
+      npm.kill('SIGTERM');
+      await exited;
+      let serving = true;
+      for (let attempt = 0; attempt < 50 && serving; attempt += 1) {
+        serving = await fetch(`http://127.0.0.1:${port}/health`).then(
+          () => true,
+          () => false,
+        );
+        if (serving) await sleep(100);
+      }
+      assert.equal(serving, false, 'the server still answers after npm got SIGTERM');
+      assert.match(output, /"msg":"Shutdown complete"/);
+    } finally {
+      // Whatever is left of the process group (the orphaned server when the signal was not passed on).
+      try {
+        process.kill(-(npm.pid ?? 0), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
   });
 });

@@ -142,6 +142,17 @@ describe('loadConfig', () => {
     assert.deepEqual(configErrorOf({ ...minimal, PORT: '4000', METRICS_PORT: '4000' }).variables, ['METRICS_PORT']);
   });
 
+  it('keeps WS_HEARTBEAT_MS well below the load balancer idle timeout', () => {
+    const idleMs = serverContract.loadBalancerIdleTimeoutSeconds * 1000;
+    for (const value of [idleMs, idleMs - 1, 600_000]) {
+      const error = configErrorOf({ ...minimal, WS_HEARTBEAT_MS: String(value) });
+      assert.deepEqual(error.variables, ['WS_HEARTBEAT_MS'], String(value));
+      assert.match(error.message, /WS_HEARTBEAT_MS: must be at most \d+, half the load balancer's idle timeout/);
+    }
+    assert.equal(loadConfig({ ...minimal, WS_HEARTBEAT_MS: String(idleMs / 2) }).desktop.heartbeatMs, idleMs / 2);
+    assert.deepEqual(configErrorOf({ ...minimal, WS_HEARTBEAT_MS: '999' }).variables, ['WS_HEARTBEAT_MS']);
+  });
+
   it('treats empty variables as unset', () => {
     assert.equal(loadConfig({ ...minimal, PORT: '', CORS_ORIGINS: '' }).port, serverContract.httpPort);
   });

@@ -10,7 +10,7 @@ import mysql from 'mysql2/promise';
 import supertest from 'supertest';
 import { freePort, startEmbeddedServer, type EmbeddedServer } from '../src/db/embedded-server.js';
 import { loadDatabaseConfig } from '../src/config/index.js';
-import { migrate } from '../src/db/index.js';
+import { migrate, poolStats } from '../src/db/index.js';
 import { exitOnSignals } from '../src/lifecycle/index.js';
 import { createLogger } from '../src/log/index.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
@@ -126,6 +126,22 @@ describe('graceful shutdown', () => {
     login.finish();
     assert.equal((await login.response).status, 200);
     await stopping;
+  });
+
+  it('/ready stays 200 while slow queries hold every pool connection and others wait in the queue', async () => {
+    const server = await startTestServer({ DB_POOL_SIZE: '2', DB_READY_TIMEOUT_MS: '300' }, { database: db });
+    try {
+      const { pool } = server.backend.deps;
+      // Four 2-second queries on a pool of two: both connections busy, two callers queued, for about 4 s.
+      const slow = Promise.all(Array.from({ length: 4 }, () => pool.query('SELECT SLEEP(2)')));
+      for (let attempt = 0; attempt < 100 && poolStats(pool).waiting < 2; attempt += 1) await sleep(20);
+      assert.deepEqual([poolStats(pool).open, poolStats(pool).idle, poolStats(pool).waiting], [2, 0, 2]);
+      const ready = await fetch(`${server.baseUrl}/ready`);
+      assert.equal(ready.status, 200, await ready.text());
+      await slow;
+    } finally {
+      await server.stop();
+    }
   });
 
   it('destroys a request still unfinished when SHUTDOWN_GRACE_MS is over', async () => {

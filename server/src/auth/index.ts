@@ -8,7 +8,15 @@ export {
   type Role,
   type TokenClaims,
 } from './tokens.js';
-export { authenticateToken, authOf, bearerToken, requireAuth, requireRole, type AuthContext } from './middleware.js';
+export {
+  authenticateToken,
+  authOf,
+  bearerToken,
+  issuedBeforeChange,
+  requireAuth,
+  requireRole,
+  type AuthContext,
+} from './middleware.js';
 export {
   newPasswordSchema,
   PASSWORD_MAX_BYTES,

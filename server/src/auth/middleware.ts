@@ -17,9 +17,12 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
-/** Was the token issued before the account's last change (whole seconds: `iat` has no finer grain)? */
-function issuedBeforeChange(claims: TokenClaims, updatedAt: Date): boolean {
-  return claims.iat === undefined || claims.iat < Math.floor(updatedAt.getTime() / 1000);
+/**
+ * Was a token issued (`iat`, whole seconds: it has no finer grain) before the account's last change (disable, enable,
+ * new password)? Such a token is revoked; one without `iat` counts as issued before.
+ */
+export function issuedBeforeChange(issuedAt: number | undefined, accountUpdatedAt: Date): boolean {
+  return issuedAt === undefined || issuedAt < Math.floor(accountUpdatedAt.getTime() / 1000);
 }
 
 /**
@@ -44,7 +47,7 @@ export async function authenticateToken(
   }
   if (!claims) throw lastError instanceof HttpError ? lastError : new InvalidTokenError('The token is not valid');
   const user = await deps.users.findById(Number(claims.sub));
-  if (!user || user.disabled || issuedBeforeChange(claims, user.updatedAt)) {
+  if (!user || user.disabled || issuedBeforeChange(claims.iat, user.updatedAt)) {
     throw new InvalidTokenError('The token has been revoked');
   }
   return { user: { id: user.id, username: user.username, role: user.role }, claims };

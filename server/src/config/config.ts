@@ -80,8 +80,15 @@ export class ConfigError extends Error {
   }
 }
 
-const integer = (min: number, max: number) =>
-  z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
+/** Heartbeats at most half the ALB idle timeout apart: a late timer or a slow pong still leaves the socket busy. */
+const HEARTBEAT_MAX_MS = (serverContract.loadBalancerIdleTimeoutSeconds * 1000) / 2;
+
+const integer = (min: number, max: number, tooBig?: string) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max, tooBig));
 const port = (fallback: number) => integer(0, 65_535).default(fallback);
 const boolean = (fallback: boolean) =>
   z
@@ -154,7 +161,11 @@ const fullShape = {
   TRUST_PROXY_HOPS: integer(0, 10).default(1),
   SHUTDOWN_GRACE_MS: integer(0, 600_000).default(serverContract.shutdownGraceMs),
   SHUTDOWN_FORCE_MS: integer(100, 600_000).default(serverContract.shutdownForceMs),
-  WS_HEARTBEAT_MS: integer(1000, 600_000).default(serverContract.heartbeatMs),
+  WS_HEARTBEAT_MS: integer(
+    1000,
+    HEARTBEAT_MAX_MS,
+    `must be at most ${HEARTBEAT_MAX_MS}, half the load balancer's idle timeout (${serverContract.loadBalancerIdleTimeoutSeconds} s), or the ALB may cut idle sockets`,
+  ).default(serverContract.heartbeatMs),
   WS_MAX_PAYLOAD_BYTES: integer(1024, 16 * 1024 * 1024).default(65_536),
   WS_MAX_MESSAGES_PER_10S: integer(1, 100_000).default(100),
   WS_MAX_BUFFERED_BYTES: integer(1024, 1024 * 1024 * 1024).default(1_048_576),

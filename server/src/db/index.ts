@@ -1,4 +1,4 @@
-export { createPool, pingDatabase, poolStats, type Pool, type PoolConnection, type PoolStats } from './pool.js';
+export { createPool, DatabaseProbe, poolStats, type Pool, type PoolConnection, type PoolStats } from './pool.js';
 export type { ResultSetHeader, RowDataPacket } from './pool.js';
 export {
   defaultMigrationsDirectory,

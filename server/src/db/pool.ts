@@ -1,5 +1,6 @@
-import mysql, { type Pool } from 'mysql2/promise';
+import mysql, { type Connection, type Pool } from 'mysql2/promise';
 import type { DatabaseConfig } from '../config/index.js';
+import { valueWithin } from '../lifecycle/index.js';
 
 export type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 
@@ -42,22 +43,75 @@ export function createPool(config: DatabaseConfig): Pool {
   return pool;
 }
 
-/** True when the database answers `SELECT 1` within `timeoutMs` (never throws, never waits longer). */
-export async function pingDatabase(pool: Pool, timeoutMs: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<false>((resolve) => {
-    timer = setTimeout(() => {
-      resolve(false);
-    }, timeoutMs);
-  });
-  const ping = pool.execute({ sql: 'SELECT 1', timeout: timeoutMs }).then(
-    () => true,
-    () => false,
-  );
-  try {
-    return await Promise.race([ping, timedOut]);
-  } finally {
-    clearTimeout(timer);
+/**
+ * Readiness pings on one connection of their own, never the pool's: a pool busy with slow queries (every connection
+ * taken, callers queued) is not a DB outage, and a 503 then would take every replica out of the ALB at once.
+ */
+export class DatabaseProbe {
+  readonly #config: DatabaseConfig;
+  #connection: Promise<Connection> | undefined;
+  #inFlight: Promise<boolean> | undefined;
+
+  constructor(config: DatabaseConfig) {
+    this.#config = config;
+  }
+
+  /** True when the database answers `SELECT 1` within `timeoutMs` (never throws, never waits longer). */
+  ping(timeoutMs: number): Promise<boolean> {
+    // Concurrent probes share one ping, so they cannot queue up behind each other on the one connection.
+    this.#inFlight ??= this.#ping(timeoutMs).finally(() => {
+      this.#inFlight = undefined;
+    });
+    return this.#inFlight;
+  }
+
+  async #ping(timeoutMs: number): Promise<boolean> {
+    const answered = (async () => {
+      const connection = await (this.#connection ??= this.#connect());
+      await connection.query({ sql: 'SELECT 1', timeout: timeoutMs });
+      return true;
+    })().catch(() => false);
+    const ok = await valueWithin(answered, timeoutMs, false);
+    // A failed or slow ping may have left the connection broken or stuck: the next ping opens a fresh one.
+    if (!ok) this.#discard();
+    return ok;
+  }
+
+  #connect(): Promise<Connection> {
+    const opening = mysql
+      .createConnection({
+        host: this.#config.host,
+        port: this.#config.port,
+        user: this.#config.user,
+        password: this.#config.password,
+        database: this.#config.database,
+        connectTimeout: this.#config.connectTimeoutMs,
+        enableKeepAlive: true,
+      })
+      .then((connection) => {
+        // A connection lost while idle (the server went away) reports here; unheard, the error would crash the process.
+        connection.on('error', () => {
+          if (this.#connection === opening) this.#discard();
+        });
+        return connection;
+      });
+    return opening;
+  }
+
+  #discard(): void {
+    const connection = this.#connection;
+    this.#connection = undefined;
+    void connection?.then(
+      (open) => {
+        open.destroy();
+      },
+      () => undefined,
+    );
+  }
+
+  /** Closes the probe's connection (at shutdown). */
+  close(): void {
+    this.#discard();
   }
 }
 

@@ -4,8 +4,14 @@
  */
 import type { RequestHandler } from 'express';
 import { decodeJwt } from 'jose';
-import { bearerToken, requireAuth, type AuthContext } from '../auth/middleware.js';
-import { InvalidTokenError, type TokenClaims } from '../auth/tokens.js';
+import {
+  bearerToken,
+  InvalidTokenError,
+  issuedBeforeChange,
+  requireAuth,
+  type AuthContext,
+  type TokenClaims,
+} from '../auth/index.js';
 import type { BackendDeps } from '../deps.js';
 import { HttpError } from '../http/errors.js';
 import type { DesktopGrantStore } from './login/grants.js';
@@ -54,11 +60,6 @@ export async function authenticateDesktopToken(
     expiresAt: claims.exp,
     claims,
   };
-}
-
-/** Was a token issued (`iat`, whole seconds) before the account's last change? */
-export function issuedBeforeChange(issuedAt: number, accountUpdatedAt: Date): boolean {
-  return issuedAt < Math.floor(accountUpdatedAt.getTime() / 1000);
 }
 
 /** Like the core's requireAuth, but also accepts a desktop token (grant checked); sets `res.locals.auth`. */

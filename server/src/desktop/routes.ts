@@ -1,8 +1,7 @@
 /** HTTP side of the desktop channel, mounted under /api: PKCE login and event publishing. */
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import { authOf, requireAuth } from '../auth/middleware.js';
-import { Throttle, tooManyRequests } from '../auth/throttle.js';
+import { authOf, clientAddressKey, requireAuth, Throttle, tooManyRequests } from '../auth/index.js';
 import type { BackendDeps } from '../deps.js';
 import { HttpError } from '../http/errors.js';
 import { parseRequest } from '../http/validate.js';
@@ -68,7 +67,7 @@ export function desktopRouter(deps: DesktopRouteDeps): Router {
 
   router.post('/desktop/token', async (req, res) => {
     res.set('Cache-Control', 'no-store');
-    const throttled = await redemptionThrottle.hit(req.ip ?? 'unknown');
+    const throttled = await redemptionThrottle.hit(clientAddressKey(req.ip));
     if (!throttled.allowed) {
       metrics.codeRedemptions.inc({ result: 'throttled' });
       throw tooManyRequests(throttled);

@@ -40,18 +40,27 @@ export function stopAccepting(server: Server, logger: Logger): { finish(graceMs:
   };
 }
 
-async function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
+/** The promise's value, or `fallback` once `ms` have passed (the promise is not cancelled). */
+export async function valueWithin<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
+  const timeout = new Promise<T>((resolve) => {
     timer = setTimeout(() => {
-      resolve(false);
+      resolve(fallback);
     }, ms);
   });
   try {
-    return await Promise.race([promise.then(() => true as const), timeout]);
+    return await Promise.race([promise, timeout]);
   } finally {
     clearTimeout(timer);
   }
+}
+
+function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
+  return valueWithin(
+    promise.then(() => true),
+    ms,
+    false,
+  );
 }
 
 export interface Stoppable {

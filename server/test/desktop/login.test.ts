@@ -177,4 +177,18 @@ describe('desktop token redemption throttle', () => {
     assert.deepEqual(statuses, [400, 400, 400, 429]);
     assert.ok(Number(retryAfter) > 0);
   });
+
+  it('counts a whole IPv6 /64 as one address, like the login throttle', async () => {
+    const statuses: number[] = [];
+    // Four addresses of one /64 (the client IP is the X-Forwarded-For entry the trusted ALB appended).
+    for (const host of ['a', 'b', 'c', 'd']) {
+      const response = await fetch(`${server.baseUrl}/api/desktop/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': `2001:db8:7:9::${host}` },
+        body: JSON.stringify({ code: 'guess', code_verifier: pkcePair().verifier, redirect_uri: REDIRECT_URI }),
+      });
+      statuses.push(response.status);
+    }
+    assert.deepEqual(statuses, [400, 400, 400, 429]);
+  });
 });

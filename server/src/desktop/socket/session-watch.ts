@@ -3,10 +3,9 @@
  * on another one, and tokens older than their account's last change (noticed by polling MySQL, since replicas share
  * nothing else).
  */
-import type { UserRepository } from '../../auth/index.js';
+import { issuedBeforeChange, type UserRepository } from '../../auth/index.js';
 import type { Pool, RowDataPacket } from '../../db/index.js';
 import type { Logger } from '../../log/index.js';
-import { issuedBeforeChange } from '../auth.js';
 import type { DesktopGrantStore } from '../login/grants.js';
 import { CloseCode } from './protocol.js';
 import type { DesktopSocketServer } from './server.js';
