@@ -6,12 +6,9 @@
  *
  * Bounded: a fixed number of sequential samples per scenario and an overall deadline.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { startEmbeddedServer, type EmbeddedServer } from '../server/src/db/embedded-server.js';
 import { createTestDatabase, type TestDatabase } from '../server/test/support/database.js';
+import { provideTestDatabaseServer, type TestDatabaseServer } from '../server/test/support/database-server.js';
 import { createUser, login, spawnServer, type SpawnedServer } from '../server/test/support/server.js';
 import { DesktopTestClient, desktopToken, postEvent } from '../server/test/desktop/client.js';
 
@@ -80,8 +77,7 @@ function row(name: string, summary: Summary, baseline: Summary): string {
 }
 
 async function main(): Promise<void> {
-  let embedded: EmbeddedServer | undefined;
-  let baseDir: string | undefined;
+  let databaseServer: TestDatabaseServer | undefined;
   const servers: SpawnedServer[] = [];
   let db: TestDatabase | undefined;
   const deadline = setTimeout(() => {
@@ -89,14 +85,8 @@ async function main(): Promise<void> {
     process.exit(1);
   }, DEADLINE_MS);
   try {
-    if (!process.env.TEST_DB_HOST) {
-      baseDir = mkdtempSync(join(tmpdir(), 'desktop-bench-db-'));
-      embedded = await startEmbeddedServer({ baseDir });
-      process.env.TEST_DB_HOST = embedded.host;
-      process.env.TEST_DB_PORT = String(embedded.port);
-      process.env.TEST_DB_USER = embedded.user;
-      process.env.TEST_DB_PASSWORD = embedded.password;
-    }
+    databaseServer = await provideTestDatabaseServer();
+    if (databaseServer.unavailable) throw new Error(databaseServer.unavailable);
     db = await createTestDatabase();
     // The default poll interval, stated so the printed expectation holds; info logs tell spawnServer the port.
     const env = { ...db.env, DESKTOP_EVENT_POLL_MS: String(POLL_MS) };
@@ -122,8 +112,7 @@ async function main(): Promise<void> {
       await server.exit;
     }
     await db?.drop();
-    await embedded?.stop();
-    if (baseDir) rmSync(baseDir, { recursive: true, force: true });
+    await databaseServer?.stop();
     clearTimeout(deadline);
   }
 }

@@ -8,12 +8,9 @@
  * Bounded: ROUNDS pairs at most and an overall deadline. BENCH_ROUNDS and BENCH_BCRYPT_ROUNDS (default 10, the
  * production minimum) override the defaults. Uses TEST_DB_* when set, else starts a private MariaDB.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { startEmbeddedServer, type EmbeddedServer } from '../server/src/db/embedded-server.js';
 import { createTestDatabase, type TestDatabase } from '../server/test/support/database.js';
+import { provideTestDatabaseServer, type TestDatabaseServer } from '../server/test/support/database-server.js';
 import { spawnServer, type SpawnedServer } from '../server/test/support/server.js';
 import { UserRepository } from '../server/src/auth/index.js';
 
@@ -44,21 +41,12 @@ async function attempt(server: SpawnedServer, username: string): Promise<number>
 }
 
 async function main(): Promise<void> {
-  let embedded: EmbeddedServer | undefined;
-  let baseDir: string | undefined;
+  let databaseServer: TestDatabaseServer | undefined;
   let db: TestDatabase | undefined;
   let server: SpawnedServer | undefined;
   try {
-    if (!process.env.TEST_DB_HOST) {
-      baseDir = mkdtempSync(join(tmpdir(), 'bench-login-db-'));
-      embedded = await startEmbeddedServer({ baseDir });
-      Object.assign(process.env, {
-        TEST_DB_HOST: embedded.host,
-        TEST_DB_PORT: String(embedded.port),
-        TEST_DB_USER: embedded.user,
-        TEST_DB_PASSWORD: embedded.password,
-      });
-    }
+    databaseServer = await provideTestDatabaseServer();
+    if (databaseServer.unavailable) throw new Error(databaseServer.unavailable);
     db = await createTestDatabase();
     await new UserRepository(db.pool, { bcryptRounds: Number(BCRYPT_ROUNDS) }).create({
       username: 'existing',
@@ -102,8 +90,7 @@ async function main(): Promise<void> {
     server?.kill('SIGTERM');
     if (server) await server.exit;
     await db?.drop();
-    await embedded?.stop();
-    if (baseDir) rmSync(baseDir, { recursive: true, force: true });
+    await databaseServer?.stop();
   }
 }
 

@@ -10,13 +10,13 @@
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import mysql from 'mysql2/promise';
 import { serverContract } from '../platform/server-contract.js';
+import { freePort } from '../server/src/db/embedded-server.js';
 
 const repoRoot = join(import.meta.dirname, '..');
 const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
@@ -40,19 +40,6 @@ function podmanOk(args: readonly string[], timeoutMs?: number): string {
   const result = podman(args, timeoutMs);
   assert.equal(result.status, 0, `podman ${args.join(' ')}\n${result.stdout}\n${result.stderr}`);
   return result.stdout;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        resolve(typeof address === 'object' && address ? address.port : 0);
-      });
-    });
-  });
 }
 
 /** The options the Deployment's securityContext gives the pod, plus host networking to reach the test database. */
