@@ -61,21 +61,21 @@ export class DesktopEventStore {
     try {
       await connection.beginTransaction();
       // The upsert takes the row lock that serialises this user's producers until commit.
-      await connection.query(
+      await connection.execute(
         `INSERT INTO desktop_event_counters (user_id, last_seq) VALUES (?, 1)
          ON DUPLICATE KEY UPDATE last_seq = last_seq + 1`,
         [userId],
       );
-      const [counter] = await connection.query<RowDataPacket[]>(
+      const [counter] = await connection.execute<RowDataPacket[]>(
         'SELECT last_seq FROM desktop_event_counters WHERE user_id = ?',
         [userId],
       );
       const seq = Number(counter[0]?.last_seq);
-      await connection.query(
+      await connection.execute(
         'INSERT INTO desktop_events (user_id, seq, topic, data, created_at) VALUES (?, ?, ?, ?, UTC_TIMESTAMP(3))',
         [userId, seq, topic, JSON.stringify(data)],
       );
-      const [rows] = await connection.query<EventRow[]>(
+      const [rows] = await connection.execute<EventRow[]>(
         `SELECT user_id, seq, topic, data, ${CREATED_AT_MS} AS created_at_ms FROM desktop_events
          WHERE user_id = ? AND seq = ?`,
         [userId, seq],
@@ -97,6 +97,7 @@ export class DesktopEventStore {
   async readAfter(cursors: readonly UserCursor[], limit: number): Promise<DesktopEvent[]> {
     if (cursors.length === 0) return [];
     const where = cursors.map(() => '(user_id = ? AND seq > ?)').join(' OR ');
+    // query, not execute: a prepared statement per cursor count would pile up toward max_prepared_stmt_count.
     const [rows] = await this.pool.query<EventRow[]>(
       `SELECT user_id, seq, topic, data, ${CREATED_AT_MS} AS created_at_ms FROM desktop_events
        WHERE ${where} ORDER BY user_id, seq LIMIT ?`,
@@ -106,7 +107,7 @@ export class DesktopEventStore {
   }
 
   async bounds(userId: number): Promise<StreamBounds> {
-    const [rows] = await this.pool.query<RowDataPacket[]>(
+    const [rows] = await this.pool.execute<RowDataPacket[]>(
       `SELECT COALESCE((SELECT last_seq FROM desktop_event_counters WHERE user_id = ?), 0) AS last_seq,
               (SELECT MIN(seq) FROM desktop_events WHERE user_id = ?) AS oldest_seq`,
       [userId, userId],
@@ -118,12 +119,14 @@ export class DesktopEventStore {
 
   /** Deletes events older than the retention, a bounded batch at a time; returns how many went. */
   async prune(retentionHours: number, batchSize = 5000): Promise<number> {
+    if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`bad batch size ${batchSize}`);
     const retentionSeconds = Math.round(retentionHours * 3600);
     let total = 0;
     for (;;) {
-      const [result] = await this.pool.query<ResultSetHeader>(
-        'DELETE FROM desktop_events WHERE created_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT ?',
-        [retentionSeconds, batchSize],
+      // The batch size is written into the statement: MySQL 8 refuses a prepared LIMIT parameter sent as a number.
+      const [result] = await this.pool.execute<ResultSetHeader>(
+        `DELETE FROM desktop_events WHERE created_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT ${batchSize}`,
+        [retentionSeconds],
       );
       total += result.affectedRows;
       if (result.affectedRows < batchSize) return total;

@@ -23,7 +23,7 @@ export class DesktopGrantStore {
 
   async createCode(userId: number, codeChallenge: string, redirectUri: string, ttlSeconds: number): Promise<string> {
     const code = newAuthorizationCode();
-    await this.pool.query(
+    await this.pool.execute(
       `INSERT INTO desktop_grants (user_id, code_hash, code_challenge, redirect_uri, created_at, expires_at)
        VALUES (?, ?, ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) + INTERVAL ? SECOND)`,
       [userId, codeHash(code), codeChallenge, redirectUri, ttlSeconds],
@@ -37,12 +37,12 @@ export class DesktopGrantStore {
    */
   async redeem(code: string, codeVerifier: string, redirectUri: string): Promise<Redemption> {
     const hash = codeHash(code);
-    const [claimed] = await this.pool.query<ResultSetHeader>(
+    const [claimed] = await this.pool.execute<ResultSetHeader>(
       `UPDATE desktop_grants SET redeemed_at = UTC_TIMESTAMP(3)
        WHERE code_hash = ? AND redeemed_at IS NULL AND revoked_at IS NULL AND expires_at > UTC_TIMESTAMP(3)`,
       [hash],
     );
-    const [rows] = await this.pool.query<GrantRow[]>(
+    const [rows] = await this.pool.execute<GrantRow[]>(
       'SELECT id, user_id, code_challenge, redirect_uri, redeemed_at FROM desktop_grants WHERE code_hash = ?',
       [hash],
     );
@@ -59,7 +59,7 @@ export class DesktopGrantStore {
   }
 
   async revoke(grantId: number): Promise<void> {
-    await this.pool.query(
+    await this.pool.execute(
       'UPDATE desktop_grants SET revoked_at = UTC_TIMESTAMP(3) WHERE id = ? AND revoked_at IS NULL',
       [grantId],
     );
@@ -67,7 +67,7 @@ export class DesktopGrantStore {
 
   /** True when the grant was redeemed and not revoked: the check every desktop token passes on use. */
   async isActive(grantId: number): Promise<boolean> {
-    const [rows] = await this.pool.query<RowDataPacket[]>(
+    const [rows] = await this.pool.execute<RowDataPacket[]>(
       'SELECT 1 FROM desktop_grants WHERE id = ? AND redeemed_at IS NOT NULL AND revoked_at IS NULL',
       [grantId],
     );
@@ -77,6 +77,7 @@ export class DesktopGrantStore {
   /** Which of these grants have been revoked (by any replica). */
   async revokedAmong(grantIds: readonly number[]): Promise<Set<number>> {
     if (grantIds.length === 0) return new Set();
+    // query, not execute: a prepared statement per list length would pile up toward max_prepared_stmt_count.
     const [rows] = await this.pool.query<RowDataPacket[]>(
       'SELECT id FROM desktop_grants WHERE id IN (?) AND revoked_at IS NOT NULL',
       [grantIds],
@@ -86,7 +87,7 @@ export class DesktopGrantStore {
 
   /** Drops codes long expired; kept a while after expiry so a late replay is still recognised and revokes. */
   async prune(keepDays: number): Promise<number> {
-    const [result] = await this.pool.query<ResultSetHeader>(
+    const [result] = await this.pool.execute<ResultSetHeader>(
       'DELETE FROM desktop_grants WHERE expires_at < UTC_TIMESTAMP(3) - INTERVAL ? DAY LIMIT 5000',
       [keepDays],
     );

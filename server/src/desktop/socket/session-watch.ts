@@ -69,6 +69,7 @@ export class DesktopSessionWatch {
     const sessions = this.options.sockets.sessions();
     if (sessions.length === 0) return;
     const userIds = [...new Set(sessions.map((session) => session.user.id))];
+    // query, not execute: a prepared statement per list length would pile up toward max_prepared_stmt_count.
     const [rows] = await this.options.pool.query<RowDataPacket[]>(
       'SELECT id, disabled_at IS NOT NULL AS disabled, updated_at FROM users WHERE id IN (?)',
       [userIds],
