@@ -7,13 +7,14 @@
  * Settings: DESKTOP_DEMO_URL (http://127.0.0.1:4000), DESKTOP_DEMO_USER (admin), DESKTOP_DEMO_PASSWORD (else the
  * dev admin password kept in .dev/admin-password).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { serverContract } from '../../../platform/server-contract.js';
+import { s256Challenge } from '../desktop/login/pkce.js';
 
 interface Frame {
   type: string;
@@ -65,7 +66,7 @@ async function receiveCodeOnLoopback(requestCode: (redirectUri: string) => Promi
 
 async function desktopLogin(apiToken: string): Promise<string> {
   const verifier = randomBytes(32).toString('base64url');
-  const challenge = createHash('sha256').update(verifier).digest('base64url');
+  const challenge = s256Challenge(verifier);
   let redirectUri = '';
   const code = await receiveCodeOnLoopback(async (uri) => {
     redirectUri = uri;
