@@ -3,9 +3,9 @@
  * writable /tmp, every capability dropped, no privilege escalation, uid 1000), answering /health, running the
  * migrations from the same image, and stopping on SIGTERM by itself.
  *
- * Needs podman (`bash .ci/run` installs it). No registry is reachable on these machines, so the base image the
- * Dockerfile names is made locally by scripts/container/local-base-image.sh (root), or pulled where a registry is
- * reachable. The test database (TEST_DB_*, from test/global-setup.ts like every database test) gets its schema from the
+ * Needs podman (`bash .ci/run` installs it). The build uses the official base image the Dockerfile names when it is
+ * present or can be pulled; only where no registry is reachable does it build from a local stand-in under a name of its
+ * own (scripts/container/local-base-image.sh, root), passed as the NODE_IMAGE build argument and removed afterwards. The test database (TEST_DB_*, from test/global-setup.ts like every database test) gets its schema from the
  * image's migrate command, so /ready answers 200. Prints build time, image size and stop time.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
@@ -27,6 +27,13 @@ const podmanMissing = spawnSync('podman', ['--version']).error
   : false;
 
 const image = `localhost/desktop-backend:test-${process.pid}`;
+/**
+ * A local stand-in for the official base image, used only when the official one can be neither found nor pulled. Its
+ * name cannot be mistaken for the official image, so it never shadows the real one on a machine that reaches a registry.
+ */
+const standInImage = `localhost/desktop-backend-node${nodeVersion}-standin`;
+/** The image the build starts from: the official one, or the stand-in (then removed after the test). */
+let buildBase: string | undefined;
 const container = `desktop-backend-test-${process.pid}`;
 const graceSeconds = 20;
 const containerEnv: Record<string, string> = {};
@@ -52,6 +59,20 @@ const hardened = (): string[] => [
   `--user=${serverContract.image.uid}:${serverContract.image.gid}`,
   ...Object.entries(containerEnv).flatMap(([key, value]) => ['--env', `${key}=${value}`]),
 ];
+
+/** The official base image when it is present or can be pulled; otherwise the stand-in, made from a cached rootfs. */
+function resolveBaseImage(official: string): string {
+  if (podman(['image', 'exists', official]).status === 0) return official;
+  if (podman(['pull', '--quiet', official], 120_000).status === 0) return official;
+  const local = spawnSync('bash', ['scripts/container/local-base-image.sh', standInImage, nodeVersion], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 600_000,
+    env: { ...process.env, PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin` },
+  });
+  assert.equal(local.status, 0, `no registry and no stand-in base image:\n${local.stdout}\n${local.stderr}`);
+  return standInImage;
+}
 
 async function adminConnection(): Promise<mysql.Connection> {
   return mysql.createConnection({
@@ -140,7 +161,7 @@ describe('container image', { skip: podmanMissing }, () => {
   let metricsPort = 0;
 
   before(async () => {
-    // runc with explicit ulimits: crun fails on these machines (CONTAINERS.md). Where the caller configured podman, keep it.
+    // runc with explicit ulimits: crun fails on these machines (cgroups in hybrid mode). Where the caller configured podman, keep it.
     if (!process.env.CONTAINERS_CONF && ['/usr/sbin/runc', '/usr/bin/runc'].some((path) => existsSync(path))) {
       confDir = mkdtempSync(join(tmpdir(), 'podman-conf-'));
       const conf = join(confDir, 'containers.conf');
@@ -151,16 +172,7 @@ describe('container image', { skip: podmanMissing }, () => {
       process.env.CONTAINERS_CONF = conf;
     }
     assert.ok(baseImage, 'the Dockerfile names its base in `ARG NODE_IMAGE=...`');
-    if (podman(['image', 'exists', baseImage]).status !== 0) {
-      const local = spawnSync('bash', ['scripts/container/local-base-image.sh', baseImage, nodeVersion], {
-        cwd: repoRoot,
-        encoding: 'utf8',
-        timeout: 600_000,
-        env: { ...process.env, PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin` },
-      });
-      if (local.status !== 0) podmanOk(['pull', baseImage], 600_000);
-    }
-
+    buildBase = resolveBaseImage(baseImage);
     httpPort = await freePort();
     metricsPort = await freePort();
     Object.assign(containerEnv, {
@@ -189,6 +201,7 @@ describe('container image', { skip: podmanMissing }, () => {
   after(async () => {
     podman(['rm', '--force', '--time', '0', container]);
     podman(['rmi', '--force', image]);
+    if (buildBase === standInImage) podman(['rmi', '--force', standInImage]);
     // Each build leaves its stages behind as untagged images (the layer cache); drop the ones older than any build
     // that may still be running, so repeated runs do not fill the disk.
     podman(['image', 'prune', '--force', '--filter', 'until=15m']);
@@ -202,7 +215,9 @@ describe('container image', { skip: podmanMissing }, () => {
 
   it('builds from the Dockerfile with the layout platform/server-contract.ts declares', () => {
     const started = performance.now();
-    podmanOk(['build', '--pull=never', '--format=docker', '--tag', image, repoRoot], 900_000);
+    assert.ok(buildBase, 'a base image was resolved');
+    const buildArgs = buildBase === baseImage ? [] : ['--build-arg', `NODE_IMAGE=${buildBase}`];
+    podmanOk(['build', '--pull=never', '--format=docker', ...buildArgs, '--tag', image, repoRoot], 900_000);
     const buildSeconds = (performance.now() - started) / 1000;
     const [config] = JSON.parse(podmanOk(['image', 'inspect', image])) as {
       Size: number;

@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # Makes a local stand-in for the official Node base image the Dockerfile names, for machines that reach no container
-# registry (see CONTAINERS.md in the team notes). It holds what the official image holds and the build uses: node, npm,
+# registry. Give it a name of its own (never the official one, which it would shadow) and pass it to the build as the
+# NODE_IMAGE build argument. It holds what the official image holds and the build uses: node, npm,
 # npx, a `node` user with uid/gid 1000, and the machine's CA bundle so `npm ci` inside the build trusts the same
 # network. Nothing of it belongs in the project's Dockerfile.
 #
 # usage: scripts/container/local-base-image.sh <image-ref> <node-version>
-#   e.g. scripts/container/local-base-image.sh docker.io/library/node:24.21.0-bookworm-slim 24.21.0
+#   e.g. scripts/container/local-base-image.sh localhost/desktop-backend-node24.21.0-standin 24.21.0
 #
 # The debootstrapped root filesystem is cached as a tarball under $BASE_IMAGE_CACHE (default /var/tmp) so it is built
 # once per machine; an image already present in podman's storage is left as it is.
 set -euo pipefail
 
 image_ref="${1:?usage: local-base-image.sh <image-ref> <node-version>}"
+case "$image_ref" in
+  localhost/*) ;;
+  *) echo "the stand-in must be named localhost/...: ${image_ref} could shadow a real image" >&2; exit 2 ;;
+esac
 node_version="${2:?usage: local-base-image.sh <image-ref> <node-version>}"
 npm_version="11.21.2"
 cache_dir="${BASE_IMAGE_CACHE:-/var/tmp}/desktop-backend-node-base"

@@ -3,6 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserRepository } from '../src/auth/index.js';
 import { readMigrations } from '../src/db/index.js';
@@ -102,10 +105,14 @@ describe('server start with a bad environment', () => {
 
 describe('npm run dev', () => {
   let db: TestDatabase;
+  const devDir = mkdtempSync(join(tmpdir(), 'dev-state-'));
   before(async () => {
     db = await createTestDatabase();
   });
-  after(() => db.drop());
+  after(async () => {
+    await db.drop();
+    rmSync(devDir, { recursive: true, force: true });
+  });
 
   it('stops the server cleanly on a SIGTERM sent to npm, not only on Ctrl-C', async () => {
     // npm runs the script through sh, which dies on SIGTERM without passing it on unless the script execs tsx.
@@ -121,6 +128,7 @@ describe('npm run dev', () => {
         JWT_SECRET: 'dev-test-secret-that-is-long-enough-0123456789',
         DEV_ADMIN_PASSWORD: 'dev-admin-password',
         BCRYPT_ROUNDS: TEST_BCRYPT_ROUNDS,
+        DEV_DIR: devDir,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

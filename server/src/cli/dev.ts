@@ -19,7 +19,8 @@ import { exitOnSignals } from '../lifecycle/index.js';
 import { createLogger } from '../log/index.js';
 
 const DEV_ADMIN = 'admin';
-const devDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../.dev');
+// DEV_DIR lets tests keep their state out of the work tree.
+const devDir = resolve(process.env.DEV_DIR ?? join(dirname(fileURLToPath(import.meta.url)), '../../../.dev'));
 
 /** A value kept in .dev/<name>, generated on first use. */
 function devSecret(name: string): string {

@@ -9,16 +9,37 @@ import { ConfigError, loadUserToolConfig } from '../config/index.js';
 import { createPool } from '../db/index.js';
 import { HttpError } from '../http/index.js';
 
+/** The first line of standard input; from a terminal without echoing it, so the password never shows on screen. */
 async function readPassword(): Promise<string> {
   const fromEnv = process.env.NEW_USER_PASSWORD;
   if (fromEnv) return fromEnv;
-  if (process.stdin.isTTY) process.stderr.write('Password (input is visible; prefer NEW_USER_PASSWORD): ');
+  if (process.stdin.isTTY) return readHiddenLine('Password: ');
   const lines = createInterface({ input: process.stdin, terminal: false });
   for await (const line of lines) {
     lines.close();
     return line;
   }
   return '';
+}
+
+async function readHiddenLine(prompt: string): Promise<string> {
+  process.stderr.write(prompt);
+  process.stdin.setRawMode(true);
+  process.stdin.setEncoding('utf8');
+  let value = '';
+  try {
+    for await (const chunk of process.stdin as AsyncIterable<string>) {
+      for (const char of chunk) {
+        if (char === '\r' || char === '\n') return value;
+        if (char === '\u0003') throw new HttpError(400, 'usage', 'interrupted');
+        value = char === '\u007f' || char === '\b' ? value.slice(0, -1) : value + char;
+      }
+    }
+    return value;
+  } finally {
+    process.stdin.setRawMode(false);
+    process.stderr.write('\n');
+  }
 }
 
 try {
