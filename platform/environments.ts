@@ -3,12 +3,7 @@
  *
  * Environments are data: adding one is one entry in `environments` (and a pin file in platform/pins/).
  */
-export const service = {
-  /** app.kubernetes.io/name, the ECR repository name and the prefix of every AWS name. */
-  name: 'desktop-backend',
-  /** app.kubernetes.io/part-of */
-  partOf: 'desktop-platform',
-} as const;
+import { service } from './service.js';
 
 /** The Kubernetes minor version of the cluster; the manifests use only GA APIs it serves. */
 export const kubernetesVersion = '1.36';
@@ -49,9 +44,6 @@ export const monitoring = {
   /** Label the Grafana dashboard sidecar loads ConfigMaps by. */
   grafanaDashboardLabels: { grafana_dashboard: '1' },
 } as const;
-
-/** Name of the database schema the server uses in every environment. */
-export const databaseName = 'desktop';
 
 export interface Environment {
   /** Short name: folder under charts-out/, pin file name, part of every AWS name. */

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseAllDocuments } from 'yaml';
-import { environments, service } from '../platform/environments.js';
+import { environments } from '../platform/environments.js';
+import { service } from '../platform/service.js';
 import { serverContract } from '../platform/server-contract.js';
 
 const repoRoot = join(import.meta.dirname, '..');

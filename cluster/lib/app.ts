@@ -1,6 +1,6 @@
 import { Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { service } from '../../platform/environments.js';
+import { service } from '../../platform/service.js';
 import { clusterConfigs } from '../config/environments.js';
 import type { ClusterConfig } from '../config/schema.js';
 import { DeliveryStack } from './delivery-stack.js';

@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { gitRepository, service } from '../../platform/environments.js';
+import { gitRepository } from '../../platform/environments.js';
+import { service } from '../../platform/service.js';
 import { ReleaseDelivery } from './delivery/construct.js';
 
 export interface DeliveryStackProps extends StackProps {

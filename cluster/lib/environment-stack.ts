@@ -3,14 +3,8 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type { Construct } from 'constructs';
-import {
-  databaseName,
-  externalSecrets,
-  gitRepository,
-  imageRepository,
-  kubernetesVersion,
-  service,
-} from '../../platform/environments.js';
+import { externalSecrets, gitRepository, imageRepository, kubernetesVersion } from '../../platform/environments.js';
+import { databaseName, service } from '../../platform/service.js';
 import type { ClusterConfig } from '../config/schema.js';
 import { ArgoCd, argoCdAdminPasswordCommand, argoCdLocalUrl, argoCdPortForwardCommand } from './addons/argocd.js';
 import { AwsLoadBalancerController } from './addons/aws-load-balancer-controller.js';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { databaseName, environmentNamed, environments } from '../../platform/environments.js';
+import { environmentNamed, environments } from '../../platform/environments.js';
+import { databaseName } from '../../platform/service.js';
 import { clusterSettings } from '../config/environments.js';
 import { mysqlEngineVersion } from '../lib/database/construct.js';
 import { allResources, resources, single, useSynthesizedCluster } from './support/synth.js';

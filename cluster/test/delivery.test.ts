@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { gitRepository, service } from '../../platform/environments.js';
+import { gitRepository } from '../../platform/environments.js';
+import { service } from '../../platform/service.js';
 import { releaseRoleName } from '../lib/delivery-stack.js';
 import { githubOidcAudience, githubOidcIssuer, pushActions } from '../lib/delivery/construct.js';
 import { App, Stack } from 'aws-cdk-lib';

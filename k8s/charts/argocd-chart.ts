@@ -1,7 +1,8 @@
 import { Chart } from 'cdk8s';
 import type { ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { argocd, gitRepository, kubernetesVersion, service } from '../../platform/environments.js';
+import { argocd, gitRepository, kubernetesVersion } from '../../platform/environments.js';
+import { service } from '../../platform/service.js';
 import type { Environment } from '../../platform/environments.js';
 import { EnvironmentApplication, ServiceProject } from '../lib/argocd-application/index.js';
 import type { ResourceKind } from '../lib/argocd-application/index.js';

@@ -1,14 +1,8 @@
 import { Chart } from 'cdk8s';
 import type { ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
-import {
-  databaseName,
-  externalSecrets,
-  gitRepository,
-  imageRepository,
-  monitoring,
-  service,
-} from '../../platform/environments.js';
+import { externalSecrets, gitRepository, imageRepository, monitoring } from '../../platform/environments.js';
+import { databaseName, service } from '../../platform/service.js';
 import type { Environment } from '../../platform/environments.js';
 import type { ServerContract } from '../../platform/server-contract.js';
 import { ExternalSecret, databaseEntries, jwtEntries } from '../lib/external-secrets/index.js';

@@ -1,4 +1,4 @@
-import { service } from '../../platform/environments.js';
+import { service } from '../../platform/service.js';
 import type { Environment } from '../../platform/environments.js';
 
 /** The recommended `app.kubernetes.io/*` labels, so `kubectl get all -l app.kubernetes.io/instance=...` finds everything. */

@@ -3,7 +3,8 @@
  * `npm run --silent release:image -- <environment>` → registry, repository (URI), repositoryName, region.
  * The release workflow reads them from $GITHUB_OUTPUT instead of repeating them in YAML.
  */
-import { environmentNamed, imageRepository, service } from '../../platform/environments.js';
+import { environmentNamed, imageRepository } from '../../platform/environments.js';
+import { service } from '../../platform/service.js';
 import { fail, reportOutputs } from './cli.js';
 
 try {

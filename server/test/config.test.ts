@@ -21,7 +21,7 @@ describe('loadConfig', () => {
     assert.equal(config.port, serverContract.httpPort);
     assert.equal(config.metricsPort, serverContract.metricsPort);
     assert.equal(config.auth.required, true);
-    assert.equal(config.auth.jwtExpiresIn, '8h');
+    assert.equal(config.auth.jwtExpiresInSeconds, 8 * 3600);
     assert.equal(config.auth.bcryptRounds, 12);
     assert.equal(config.http.useHelmet, true);
     assert.deepEqual(config.http.corsOrigins, []);
@@ -60,7 +60,7 @@ describe('loadConfig', () => {
       [config.db.port, config.db.password, config.db.database, config.db.poolSize],
       [3307, 'pw', 'other', 20],
     );
-    assert.equal(config.auth.jwtExpiresIn, '30m');
+    assert.equal(config.auth.jwtExpiresInSeconds, 30 * 60);
     assert.equal(config.auth.jwtIssuer, 'issuer');
     assert.equal(config.auth.bcryptRounds, 11);
     assert.equal(config.http.useHelmet, false);
@@ -151,6 +151,16 @@ describe('loadConfig', () => {
     }
     assert.equal(loadConfig({ ...minimal, WS_HEARTBEAT_MS: String(idleMs / 2) }).desktop.heartbeatMs, idleMs / 2);
     assert.deepEqual(configErrorOf({ ...minimal, WS_HEARTBEAT_MS: '999' }).variables, ['WS_HEARTBEAT_MS']);
+  });
+
+  it('reads durations into seconds once, at the boundary', () => {
+    const config = loadConfig({ ...minimal, JWT_EXPIRES_IN: '2d', DESKTOP_TOKEN_EXPIRES_IN: '90' });
+    assert.equal(config.auth.jwtExpiresInSeconds, 2 * 86_400);
+    assert.equal(config.desktop.tokenExpiresInSeconds, 90);
+    assert.equal(loadConfig(minimal).desktop.tokenExpiresInSeconds, 8 * 3600);
+    const error = configErrorOf({ ...minimal, JWT_EXPIRES_IN: '0', DESKTOP_TOKEN_EXPIRES_IN: '8 hours' });
+    assert.deepEqual(error.variables, ['JWT_EXPIRES_IN', 'DESKTOP_TOKEN_EXPIRES_IN']);
+    assert.match(error.message, /JWT_EXPIRES_IN: must be a duration such as 8h/);
   });
 
   it('treats empty variables as unset', () => {

@@ -1,16 +1,8 @@
-/**
- * Metric names the alerts and the dashboard read: what server/src/metrics and server/src/desktop/metrics.ts register
- * (a test reads them back from the server's registry), plus kube-state-metrics.
- */
+import { serverMetricNames } from '../../../platform/metric-names.js';
+
+/** Metric names the alerts and the dashboard read: the server's own (platform/metric-names.ts) and kube-state-metrics. */
 export const metricNames = {
-  /** Histogram labelled method, route (template) and status. */
-  httpRequestDuration: 'http_request_duration_seconds',
-  /** Gauge: WebSockets open on a replica. */
-  wsConnectionsOpen: 'desktop_ws_open_connections',
-  /** Counter labelled code: WebSocket closes by close code. */
-  wsCloses: 'desktop_ws_closes_total',
-  /** Histogram: time from an event's commit to its delivery on a socket. */
-  eventDeliveryLag: 'desktop_event_delivery_lag_seconds',
+  ...serverMetricNames,
   /** kube-state-metrics (kube-prometheus-stack). */
   deploymentUnavailableReplicas: 'kube_deployment_status_replicas_unavailable',
   containerRestarts: 'kube_pod_container_status_restarts_total',

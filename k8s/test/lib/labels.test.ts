@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { service } from '../../../platform/environments.js';
+import { service } from '../../../platform/service.js';
 import { readPin } from '../../../platform/pins.js';
 import { instanceName, labelKeys } from '../../lib/labels.js';
 import { argocdObjects, environmentObjects, environments } from '../rendered.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
-import { parseDurationSeconds, type AuthConfig } from '../config/index.js';
+import type { AuthConfig } from '../config/index.js';
 import { HttpError } from '../http/errors.js';
 
 export type Role = 'user' | 'admin';
@@ -57,10 +57,13 @@ export class TokenService {
     return this.#config.audiences[audience];
   }
 
-  async issue(request: { user: AuthUser; audience: Audience; expiresIn?: string; jti?: string }): Promise<IssuedToken> {
-    const lifetime = request.expiresIn ?? this.#config.jwtExpiresIn;
-    const expiresIn = parseDurationSeconds(lifetime);
-    if (expiresIn === undefined) throw new Error(`invalid token lifetime ${JSON.stringify(lifetime)}`);
+  async issue(request: {
+    user: AuthUser;
+    audience: Audience;
+    expiresInSeconds?: number;
+    jti?: string;
+  }): Promise<IssuedToken> {
+    const expiresIn = request.expiresInSeconds ?? this.#config.jwtExpiresInSeconds;
     const issuedAt = Math.floor(Date.now() / 1000);
     const token = await new SignJWT({ username: request.user.username, role: request.user.role })
       .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })

@@ -4,7 +4,6 @@
  */
 import { serverContract } from '../../../platform/server-contract.js';
 import type { Channel, ChannelFactory } from '../channels.js';
-import { parseDurationSeconds } from '../config/index.js';
 import type { BackendDeps } from '../deps.js';
 import { authenticateDesktopToken } from './auth.js';
 import { EventFanout } from './events/fanout.js';
@@ -21,8 +20,8 @@ const ERROR_LOG_INTERVAL_MS = 10_000;
 const DRAIN_CLOSE_WAIT_MS = 5000;
 
 /** Grants outlive the tokens issued from them (a pruned grant would revoke its token) by a day. */
-function grantRetentionDays(tokenExpiresIn: string): number {
-  return Math.ceil((parseDurationSeconds(tokenExpiresIn) ?? 0) / 86_400) + 1;
+function grantRetentionDays(tokenExpiresInSeconds: number): number {
+  return Math.ceil(tokenExpiresInSeconds / 86_400) + 1;
 }
 
 export const desktopChannel: ChannelFactory = (deps: BackendDeps): Channel => {
@@ -77,7 +76,7 @@ export const desktopChannel: ChannelFactory = (deps: BackendDeps): Channel => {
 
   const prune = async () => {
     const events = await store.prune(config.desktop.eventRetentionHours);
-    const codes = await grants.prune(grantRetentionDays(config.desktop.tokenExpiresIn));
+    const codes = await grants.prune(grantRetentionDays(config.desktop.tokenExpiresInSeconds));
     if (events + codes > 0) logger.info({ events, codes }, 'pruned old desktop events and codes');
   };
   const pruneTimer = setInterval(() => {

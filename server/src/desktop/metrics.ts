@@ -1,3 +1,4 @@
+import { serverMetricNames } from '../../../platform/metric-names.js';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** The desktop channel's metrics. Labels are small closed sets (codes, reasons, message types), never user ids. */
@@ -19,52 +20,52 @@ export function createDesktopMetrics(registry: Registry): DesktopMetrics {
   const registers = [registry];
   const metrics: DesktopMetrics = {
     openConnections: new Gauge({
-      name: 'desktop_ws_open_connections',
+      name: serverMetricNames.wsConnectionsOpen,
       help: 'Open desktop WebSocket connections on this replica',
       registers,
     }),
     closes: new Counter({
-      name: 'desktop_ws_closes_total',
+      name: serverMetricNames.wsCloses,
       help: 'Closed desktop WebSocket connections by close code',
       labelNames: ['code'],
       registers,
     }),
     messagesReceived: new Counter({
-      name: 'desktop_ws_messages_received_total',
+      name: serverMetricNames.wsMessagesReceived,
       help: 'Messages received from desktop clients by type',
       labelNames: ['type'],
       registers,
     }),
     messagesSent: new Counter({
-      name: 'desktop_ws_messages_sent_total',
+      name: serverMetricNames.wsMessagesSent,
       help: 'Messages sent to desktop clients by type',
       labelNames: ['type'],
       registers,
     }),
     rejectedUpgrades: new Counter({
-      name: 'desktop_ws_rejected_upgrades_total',
+      name: serverMetricNames.wsRejectedUpgrades,
       help: 'Refused WebSocket upgrades on /ws/desktop by reason',
       labelNames: ['reason'],
       registers,
     }),
     heartbeatTerminations: new Counter({
-      name: 'desktop_ws_heartbeat_terminations_total',
+      name: serverMetricNames.wsHeartbeatTerminations,
       help: 'Desktop connections terminated after a missed pong',
       registers,
     }),
     slowConsumerDrops: new Counter({
-      name: 'desktop_ws_slow_consumer_drops_total',
+      name: serverMetricNames.wsSlowConsumerDrops,
       help: 'Desktop connections closed because their send buffer passed the ceiling',
       registers,
     }),
     deliveryLag: new Histogram({
-      name: 'desktop_event_delivery_lag_seconds',
+      name: serverMetricNames.eventDeliveryLag,
       help: 'Time from an event being stored to it being sent on a desktop connection',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
     codeRedemptions: new Counter({
-      name: 'desktop_code_redemptions_total',
+      name: serverMetricNames.codeRedemptions,
       help: 'Desktop authorization code redemptions by result',
       labelNames: ['result'],
       registers,

@@ -96,7 +96,7 @@ export function desktopRouter(deps: DesktopRouteDeps): Router {
     const issued = await backend.tokens.issue({
       user: { id: user.id, username: user.username, role: user.role },
       audience: 'desktop',
-      expiresIn: config.desktop.tokenExpiresIn,
+      expiresInSeconds: config.desktop.tokenExpiresInSeconds,
       jti: String(redemption.grantId),
     });
     metrics.codeRedemptions.inc({ result: 'success' });

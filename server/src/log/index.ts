@@ -1,5 +1,5 @@
 import { pino, type Logger } from 'pino';
-import { service } from '../../../platform/environments.js';
+import { service } from '../../../platform/service.js';
 import type { LogLevel } from '../config/index.js';
 
 export type { Logger } from 'pino';

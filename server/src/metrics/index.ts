@@ -1,6 +1,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { serverMetricNames } from '../../../platform/metric-names.js';
 import { serverContract } from '../../../platform/server-contract.js';
 import { poolStats, type Pool } from '../db/index.js';
 import { errorBody } from '../http/errors.js';
@@ -23,19 +24,19 @@ export function createMetrics(pool: Pool): HttpMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const httpDuration = new Histogram({
-    name: 'http_request_duration_seconds',
+    name: serverMetricNames.httpRequestDuration,
     help: 'HTTP request duration by method, route template and status code',
     labelNames: ['method', 'route', 'status'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
   const httpInFlight = new Gauge({
-    name: 'http_requests_in_flight',
+    name: serverMetricNames.httpRequestsInFlight,
     help: 'HTTP requests received and not yet answered',
     registers: [registry],
   });
   const loginAttempts = new Counter({
-    name: 'auth_login_attempts_total',
+    name: serverMetricNames.loginAttempts,
     help: 'Login attempts by result',
     labelNames: ['result'] as const,
     registers: [registry],
@@ -52,10 +53,18 @@ export function createMetrics(pool: Pool): HttpMetrics {
         this.set(read(poolStats(pool)));
       },
     });
-  poolGauge('db_pool_connections_open', 'Open connections in the DB pool, busy or idle', (stats) => stats.open);
-  poolGauge('db_pool_connections_idle', 'Idle connections in the DB pool', (stats) => stats.idle);
-  poolGauge('db_pool_waiting_requests', 'Callers waiting for a DB pool connection', (stats) => stats.waiting);
-  poolGauge('db_pool_connections_max', 'Configured DB pool size', (stats) => stats.limit);
+  poolGauge(
+    serverMetricNames.dbPoolConnectionsOpen,
+    'Open connections in the DB pool, busy or idle',
+    (stats) => stats.open,
+  );
+  poolGauge(serverMetricNames.dbPoolConnectionsIdle, 'Idle connections in the DB pool', (stats) => stats.idle);
+  poolGauge(
+    serverMetricNames.dbPoolWaitingRequests,
+    'Callers waiting for a DB pool connection',
+    (stats) => stats.waiting,
+  );
+  poolGauge(serverMetricNames.dbPoolConnectionsMax, 'Configured DB pool size', (stats) => stats.limit);
   return { registry, httpDuration, httpInFlight, loginAttempts };
 }
 

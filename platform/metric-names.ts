@@ -1,0 +1,32 @@
+/**
+ * The names of the metrics the server exports. The server registers them under these names and the alerts and the
+ * dashboard in k8s/ query them, so a rename cannot leave an alert watching a series that no longer exists.
+ */
+export const serverMetricNames = {
+  /** Histogram labelled method, route (template) and status. */
+  httpRequestDuration: 'http_request_duration_seconds',
+  /** Gauge: HTTP requests received and not yet answered. */
+  httpRequestsInFlight: 'http_requests_in_flight',
+  /** Counter labelled result. */
+  loginAttempts: 'auth_login_attempts_total',
+  dbPoolConnectionsOpen: 'db_pool_connections_open',
+  dbPoolConnectionsIdle: 'db_pool_connections_idle',
+  dbPoolWaitingRequests: 'db_pool_waiting_requests',
+  dbPoolConnectionsMax: 'db_pool_connections_max',
+  /** Gauge: WebSockets open on a replica. */
+  wsConnectionsOpen: 'desktop_ws_open_connections',
+  /** Counter labelled code: WebSocket closes by close code. */
+  wsCloses: 'desktop_ws_closes_total',
+  /** Counter labelled type. */
+  wsMessagesReceived: 'desktop_ws_messages_received_total',
+  /** Counter labelled type. */
+  wsMessagesSent: 'desktop_ws_messages_sent_total',
+  /** Counter labelled reason: refused upgrades on /ws/desktop. */
+  wsRejectedUpgrades: 'desktop_ws_rejected_upgrades_total',
+  wsHeartbeatTerminations: 'desktop_ws_heartbeat_terminations_total',
+  wsSlowConsumerDrops: 'desktop_ws_slow_consumer_drops_total',
+  /** Histogram: time from an event's commit to its delivery on a socket. */
+  eventDeliveryLag: 'desktop_event_delivery_lag_seconds',
+  /** Counter labelled result. */
+  codeRedemptions: 'desktop_code_redemptions_total',
+} as const;
