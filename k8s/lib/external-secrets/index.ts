@@ -1,2 +1,2 @@
-export * from './props.js';
-export * from './construct.js';
+export * from './external-secret-props.js';
+export * from './external-secret.js';

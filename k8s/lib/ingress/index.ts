@@ -1,2 +1,2 @@
-export * from './props.js';
-export * from './construct.js';
+export * from './alb-ingress-props.js';
+export * from './alb-ingress.js';

@@ -1,2 +1,2 @@
-export * from './props.js';
-export * from './construct.js';
+export * from './migration-job-props.js';
+export * from './migration-job.js';

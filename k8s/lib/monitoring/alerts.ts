@@ -1,6 +1,6 @@
 import type { IComGithubPrometheusOperatorPrometheusOperatorPkgApisMonitoringV1RuleGroup as RuleGroup } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/RuleGroup';
 import { metricNames, orderlyCloseCodes } from './metrics.js';
-import type { AlertThresholds, MonitoringProps } from './props.js';
+import type { AlertThresholds, MonitoringProps } from './monitoring-props.js';
 
 export const defaultThresholds: AlertThresholds = {
   errorRatio: 0.05,

@@ -1,4 +1,4 @@
-export * from './props.js';
-export * from './construct.js';
+export * from './monitoring-props.js';
+export * from './monitoring.js';
 export * from './alerts.js';
 export * from './metrics.js';

@@ -1,2 +1,2 @@
-export * from './props.js';
-export * from './metadata.js';
+export * from './namespace-labels-props.js';
+export * from './namespace-labels.js';

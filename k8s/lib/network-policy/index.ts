@@ -1,2 +1,2 @@
-export * from './props.js';
-export * from './construct.js';
+export * from './network-policy-props.js';
+export * from './network-policies.js';

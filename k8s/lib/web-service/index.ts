@@ -1,2 +1,2 @@
-export * from './props.js';
-export * from './construct.js';
+export * from './web-service-props.js';
+export * from './web-service.js';

@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Chart } from 'cdk8s';
 import type { IExternalSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IJob } from 'kubernetes-models/batch/v1/Job';
 import { externalSecrets } from '../../../platform/environments.js';
+import { ExternalSecret } from '../../lib/external-secrets/index.js';
+import type { ExternalSecretProps } from '../../lib/external-secrets/index.js';
+import { assertRefused, freshChart } from '../refusals.js';
 import { environmentObjects, environments, findObject } from '../rendered.js';
 
 const durationSeconds = (value: string) => {
@@ -59,3 +63,33 @@ for (const env of environments) {
     });
   });
 }
+
+describe('ExternalSecret props', () => {
+  const entry = { secretKey: 'DB_PASSWORD', remoteKey: 'desktop-backend/staging/database', property: 'password' };
+  const valid: ExternalSecretProps = {
+    name: 'desktop-backend',
+    clusterSecretStore: externalSecrets.clusterSecretStore,
+    entries: [entry],
+    component: 'secrets',
+  };
+  const build = (overrides: Partial<ExternalSecretProps>) => (chart: Chart) =>
+    new ExternalSecret(chart, 'secret', { ...valid, ...overrides });
+
+  it('accepts the props the charts use', () => {
+    assert.doesNotThrow(() => new ExternalSecret(freshChart(), 'secret', valid));
+  });
+
+  it('refuses an empty Secret and a Secret key written twice', () => {
+    assertRefused(build({ entries: [] }), 'ExternalSecret', 'entries', /at least one/);
+    assertRefused(
+      build({ entries: [entry, { ...entry, property: 'username' }] }),
+      'ExternalSecret',
+      'entries',
+      /DB_PASSWORD/,
+    );
+  });
+
+  it('refuses a refresh interval ESO cannot parse', () => {
+    assertRefused(build({ refreshInterval: '15 minutes' }), 'ExternalSecret', 'refreshInterval');
+  });
+});

@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Chart } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-34';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import type { IService } from 'kubernetes-models/v1/Service';
 import { serverContract } from '../../../platform/server-contract.js';
 import { albAnnotations } from '../../lib/ingress/index.js';
+import { AlbIngress } from '../../lib/ingress/index.js';
+import type { AlbIngressProps } from '../../lib/ingress/index.js';
+import { assertRefused, freshChart } from '../refusals.js';
 import { environments, findObject } from '../rendered.js';
 
 /** Parses the controller's stringMap format `k1=v1,k2=v2`. */
@@ -89,3 +94,45 @@ for (const env of environments) {
     });
   });
 }
+
+describe('AlbIngress props', () => {
+  const valid = (chart: Chart): AlbIngressProps => ({
+    name: 'desktop-backend',
+    host: 'desktop.example.com',
+    service: new kplus.Service(chart, 'service', { ports: [{ port: 4000 }] }),
+    servicePort: 4000,
+    contract: serverContract,
+    loadBalancerName: 'desktop-backend-staging',
+  });
+  const build = (overrides: Partial<AlbIngressProps>) => (chart: Chart) =>
+    new AlbIngress(chart, 'ingress', { ...valid(chart), ...overrides });
+
+  it('accepts the props the charts use', () => {
+    const chart = freshChart();
+    assert.doesNotThrow(() => new AlbIngress(chart, 'ingress', valid(chart)));
+  });
+
+  it('refuses an ALB name AWS rejects (over 32 characters, or not letters, digits and -)', () => {
+    assertRefused(
+      build({ loadBalancerName: 'desktop-backend-production-eu-west-1' }),
+      'AlbIngress',
+      'loadBalancerName',
+    );
+    assertRefused(build({ loadBalancerName: 'desktop_backend' }), 'AlbIngress', 'loadBalancerName');
+  });
+
+  it('refuses a health-check timeout not below its interval, and single-check thresholds', () => {
+    const healthCheck = { intervalSeconds: 10, timeoutSeconds: 10, healthyThreshold: 2, unhealthyThreshold: 2 };
+    assertRefused(build({ healthCheck }), 'AlbIngress', 'healthCheck.timeoutSeconds', /below/);
+    assertRefused(
+      build({ healthCheck: { ...healthCheck, timeoutSeconds: 5, healthyThreshold: 1 } }),
+      'AlbIngress',
+      'healthCheck.healthyThreshold',
+    );
+  });
+
+  it('refuses a host that is not a DNS name, and a port outside 1–65535', () => {
+    assertRefused(build({ host: 'https://desktop.example.com' }), 'AlbIngress', 'host');
+    assertRefused(build({ servicePort: 70000 }), 'AlbIngress', 'servicePort');
+  });
+});

@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import type { Chart } from 'cdk8s';
 import type { IPrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import type { IServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
@@ -17,6 +18,9 @@ import { createPool } from '../../../server/src/db/index.js';
 import { createDesktopMetrics } from '../../../server/src/desktop/metrics.js';
 import { createMetrics } from '../../../server/src/metrics/index.js';
 import { alertNames, metricNames } from '../../lib/monitoring/index.js';
+import { Monitoring } from '../../lib/monitoring/index.js';
+import type { MonitoringProps } from '../../lib/monitoring/index.js';
+import { assertRefused, freshChart } from '../refusals.js';
 import { environments, findObject } from '../rendered.js';
 
 const workDir = mkdtempSync(join(tmpdir(), 'k8s-promtool-'));
@@ -301,5 +305,37 @@ describe('metric names', () => {
     assert.deepEqual(labelsOf(metricNames.wsCloses, desktopRegistry), ['code']);
     labelsOf(metricNames.wsConnectionsOpen, desktopRegistry);
     labelsOf(metricNames.eventDeliveryLag, desktopRegistry);
+  });
+});
+
+describe('Monitoring props', () => {
+  const valid: MonitoringProps = {
+    name: 'desktop-backend',
+    namespace: 'desktop-backend-staging',
+    environmentName: 'staging',
+    serviceSelector: { 'app.kubernetes.io/name': 'desktop-backend' },
+    metricsPortName: 'metrics',
+    metricsPath: '/metrics',
+    deploymentName: 'desktop-backend',
+    containerName: 'server',
+    prometheusSelectorLabels: monitoring.prometheusSelectorLabels,
+    grafanaDashboardLabels: monitoring.grafanaDashboardLabels,
+    runbookUrl: 'https://example.com/RUNBOOK.md',
+  };
+  const build = (overrides: Partial<MonitoringProps>) => (chart: Chart) =>
+    new Monitoring(chart, 'monitoring', { ...valid, ...overrides });
+
+  it('accepts the props the charts use', () => {
+    assert.doesNotThrow(() => new Monitoring(freshChart(), 'monitoring', valid));
+  });
+
+  it('refuses ratios outside (0, 1]: an error ratio of 5 (meant as 5 %) would never fire', () => {
+    assertRefused(build({ thresholds: { errorRatio: 5 } }), 'Monitoring', 'thresholds.errorRatio', /got 5/);
+    assertRefused(build({ thresholds: { wsDropRatio: 0 } }), 'Monitoring', 'thresholds.wsDropRatio');
+  });
+
+  it('refuses a scrape interval Prometheus cannot parse and an empty Service selector', () => {
+    assertRefused(build({ scrapeInterval: '30' }), 'Monitoring', 'scrapeInterval');
+    assertRefused(build({ serviceSelector: {} }), 'Monitoring', 'serviceSelector');
   });
 });

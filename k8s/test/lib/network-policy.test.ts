@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Chart } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-34';
 import type { IJob } from 'kubernetes-models/batch/v1/Job';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { monitoring } from '../../../platform/environments.js';
 import { serverContract } from '../../../platform/server-contract.js';
 import { argoAnnotations } from '../../lib/sync-waves.js';
+import { ServerNetworkPolicy } from '../../lib/network-policy/index.js';
+import type { ServerNetworkPolicyProps } from '../../lib/network-policy/index.js';
+import { assertRefused, freshChart } from '../refusals.js';
 import { environments, findObject } from '../rendered.js';
 
 const namespaceLabel = 'kubernetes.io/metadata.name';
@@ -79,3 +84,27 @@ for (const env of environments) {
     });
   });
 }
+
+describe('ServerNetworkPolicy props', () => {
+  const valid = (chart: Chart): ServerNetworkPolicyProps => ({
+    name: 'desktop-backend',
+    pods: kplus.Pods.select(chart, 'pods', { labels: { 'app.kubernetes.io/component': 'server' } }),
+    vpcCidr: '10.10.0.0/16',
+    httpPort: 4000,
+    metricsPort: 9464,
+    monitoringNamespace: monitoring.namespace,
+  });
+  const build = (overrides: Partial<ServerNetworkPolicyProps>) => (chart: Chart) =>
+    new ServerNetworkPolicy(chart, 'policy', { ...valid(chart), ...overrides });
+
+  it('accepts the props the charts use', () => {
+    const chart = freshChart();
+    assert.doesNotThrow(() => new ServerNetworkPolicy(chart, 'policy', valid(chart)));
+  });
+
+  it('refuses a CIDR that is not one, and the same port for the API and the metrics', () => {
+    assertRefused(build({ vpcCidr: '10.10.0.0/33' }), 'ServerNetworkPolicy', 'vpcCidr');
+    assertRefused(build({ vpcCidr: '10.10.0.0' }), 'ServerNetworkPolicy', 'vpcCidr');
+    assertRefused(build({ metricsPort: 4000 }), 'ServerNetworkPolicy', 'metricsPort', /differ/);
+  });
+});

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { Duration, Size } from 'cdk8s';
+import type { Chart } from 'cdk8s';
+import { Cpu } from 'cdk8s-plus-34';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
@@ -13,6 +16,9 @@ import { readPin } from '../../../platform/pins.js';
 import { serverContract } from '../../../platform/server-contract.js';
 import { loadConfig, loadDatabaseConfig } from '../../../server/src/config/index.js';
 import { labelKeys } from '../../lib/labels.js';
+import { WebService } from '../../lib/web-service/index.js';
+import type { WebServiceProps } from '../../lib/web-service/index.js';
+import { assertRefused, freshChart, stagingEnv } from '../refusals.js';
 import { environments, findObject, repoRoot } from '../rendered.js';
 
 function matches(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined) {
@@ -190,3 +196,74 @@ for (const env of environments) {
     });
   });
 }
+
+describe('WebService props', () => {
+  const valid: WebServiceProps = {
+    env: stagingEnv,
+    name: 'desktop-backend',
+    image: 'registry.example/desktop-backend:abc123',
+    version: 'abc123',
+    contract: serverContract,
+    environment: { NODE_ENV: 'production' },
+    secretEnvironment: { DB_PASSWORD: 'DB_PASSWORD' },
+    secretName: 'desktop-backend',
+    replicas: { min: 2, max: 4 },
+  };
+  const build = (overrides: Partial<WebServiceProps>) => (chart: Chart) =>
+    new WebService(chart, 'server', { ...valid, ...overrides });
+
+  it('accepts the props the charts use', () => {
+    assert.doesNotThrow(() => new WebService(freshChart(), 'server', valid));
+  });
+
+  it('refuses a replica range whose min exceeds its max, or no replica at all', () => {
+    assertRefused(
+      build({ replicas: { min: 5, max: 2 } }),
+      'WebService',
+      'replicas',
+      /min \(5\) must not exceed max \(2\)/,
+    );
+    assertRefused(build({ replicas: { min: 0, max: 2 } }), 'WebService', 'replicas.min');
+    assertRefused(build({ replicas: { min: 1.5, max: 2 } }), 'WebService', 'replicas.min');
+  });
+
+  it('refuses a CPU target outside 1–100 %', () => {
+    assertRefused(build({ targetCpuUtilization: 500 }), 'WebService', 'targetCpuUtilization', /got 500/);
+    assertRefused(build({ targetCpuUtilization: 0 }), 'WebService', 'targetCpuUtilization');
+  });
+
+  it('refuses a moving or malformed image, and a name Kubernetes would reject', () => {
+    assertRefused(build({ image: 'registry.example/desktop-backend:latest' }), 'WebService', 'image', /:latest/);
+    assertRefused(build({ image: 'desktop-backend' }), 'WebService', 'image');
+    assertRefused(build({ name: 'Desktop_Backend' }), 'WebService', 'name', /DNS-1123/);
+  });
+
+  it('refuses a variable set both plainly and from the Secret, and names that are not variables', () => {
+    assertRefused(build({ environment: { DB_PASSWORD: 'x' } }), 'WebService', 'secretEnvironment', /DB_PASSWORD/);
+    assertRefused(build({ environment: { 'db-host': 'x' } }), 'WebService', 'environment', /db-host/);
+  });
+
+  it('refuses limits below requests, and a scale-down of no pods', () => {
+    assertRefused(
+      build({
+        resources: {
+          cpuRequest: Cpu.units(2),
+          cpuLimit: Cpu.millis(500),
+          memoryRequest: Size.mebibytes(256),
+          memoryLimit: Size.mebibytes(512),
+        },
+      }),
+      'WebService',
+      'resources.cpuLimit',
+    );
+    assertRefused(build({ scaleDown: { pods: 0, period: Duration.minutes(5) } }), 'WebService', 'scaleDown.pods');
+  });
+
+  it('lists every problem at once', () => {
+    assert.throws(
+      () =>
+        new WebService(freshChart(), 'server', { ...valid, replicas: { min: 5, max: 2 }, targetCpuUtilization: 500 }),
+      /replicas min[\s\S]*targetCpuUtilization/,
+    );
+  });
+});

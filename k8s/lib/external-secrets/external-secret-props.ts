@@ -19,12 +19,16 @@ export interface HookPlacement {
 export interface ExternalSecretProps {
   /** Name of the ExternalSecret and of the Secret it writes. */
   readonly name: string;
+  /** The ClusterSecretStore (created by cluster/) that reads Secrets Manager. */
   readonly clusterSecretStore: string;
+  /** What to copy: at least one entry, each Secret key once. */
   readonly entries: readonly SecretEntry[];
   /** How often ESO re-reads Secrets Manager, so a rotated value reaches the Secret without a deploy. @default 15m */
   readonly refreshInterval?: string;
+  /** app.kubernetes.io/component of the ExternalSecret and its Secret. */
   readonly component: string;
-  /** Sync wave as a normal resource; ignored when `hook` is set. */
+  /** Sync wave as a normal resource; ignored when `hook` is set. @default 0 */
   readonly wave?: number;
+  /** Make it an Argo CD hook instead of a normal resource. @default not a hook */
   readonly hook?: HookPlacement;
 }

@@ -1,5 +1,5 @@
 import type { Labels } from '../labels.js';
-import type { NamespaceMetadataProps } from './props.js';
+import type { NamespaceMetadataProps } from './namespace-labels-props.js';
 
 export const namespaceLabelKeys = {
   /** The AWS Load Balancer Controller's webhook injects target-health readiness gates into pods of this namespace. */

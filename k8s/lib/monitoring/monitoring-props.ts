@@ -16,11 +16,15 @@ export interface AlertThresholds {
 export interface MonitoringProps {
   /** Name of the ServiceMonitor, PrometheusRule and dashboard ConfigMap (suffixed). */
   readonly name: string;
+  /** Namespace of the service: the alerts and the dashboard are scoped to it. */
   readonly namespace: string;
+  /** Environment name, put on every alert as the `environment` label. */
   readonly environmentName: string;
   /** Labels of the Service that exposes the metrics port. */
   readonly serviceSelector: Labels;
+  /** Name of the Service port Prometheus scrapes. */
   readonly metricsPortName: string;
+  /** HTTP path of the metrics endpoint. */
   readonly metricsPath: string;
   /** The Deployment and container the kube-state-metrics alerts watch. */
   readonly deploymentName: string;
@@ -31,6 +35,7 @@ export interface MonitoringProps {
   readonly grafanaDashboardLabels: Labels;
   /** Base URL of the runbook; each alert links to `#<alert name in lower case>`. */
   readonly runbookUrl: string;
+  /** Alert thresholds; each one left out keeps its default. @default see AlertThresholds */
   readonly thresholds?: Partial<AlertThresholds>;
   /** @default 30s */
   readonly scrapeInterval?: string;

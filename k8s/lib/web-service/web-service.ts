@@ -10,7 +10,8 @@ import {
   restrictedPodSecurity,
 } from '../pod-security.js';
 import { syncWave, syncWaves } from '../sync-waves.js';
-import type { ComputeResources, ScaleDownLimit, WebServiceProps } from './props.js';
+import { validate } from '../validation.js';
+import type { ComputeResources, ScaleDownLimit, WebServiceProps } from './web-service-props.js';
 
 export const containerName = 'server';
 
@@ -38,6 +39,56 @@ export function terminationGracePeriodSeconds(props: Pick<WebServiceProps, 'cont
   return preStopSleepSeconds + Math.ceil(shutdownForceMs / 1000) + (props.terminationMarginSeconds ?? 5);
 }
 
+function cpuMillis(cpu: kplus.Cpu): number {
+  return cpu.amount.endsWith('m') ? Number(cpu.amount.slice(0, -1)) : Number(cpu.amount) * 1000;
+}
+
+/** Refuses props that would render a workload Kubernetes refuses or that could not serve. */
+function validateProps(id: string, props: WebServiceProps): void {
+  const { replicas, scaleDown, resources } = props;
+  const check = validate(`WebService "${id}"`)
+    .dnsLabel('name', props.name)
+    .check(
+      /^[^\s:]+(:[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})$/.test(props.image),
+      'image',
+      `must be repository:tag or repository@sha256:digest (got "${props.image}")`,
+    )
+    .check(!props.image.endsWith(':latest'), 'image', 'must not be the moving tag :latest')
+    .integer('replicas.min', replicas.min, 1)
+    .integer('replicas.max', replicas.max, 1)
+    .check(replicas.max >= replicas.min, 'replicas', `min (${replicas.min}) must not exceed max (${replicas.max})`)
+    .integer('targetCpuUtilization', props.targetCpuUtilization, 1, 100)
+    .integer('scaleDown.pods', scaleDown?.pods, 1)
+    .check(
+      scaleDown === undefined || scaleDown.period.toSeconds() >= 1,
+      'scaleDown.period',
+      'must be at least 1 second',
+    )
+    .integer('terminationMarginSeconds', props.terminationMarginSeconds, 0, 600)
+    .dnsLabel('secretName', props.secretName)
+    .variableNames('environment', Object.keys(props.environment))
+    .variableNames('secretEnvironment', Object.keys(props.secretEnvironment));
+  for (const variable of Object.keys(props.secretEnvironment)) {
+    check.check(!(variable in props.environment), 'secretEnvironment', `repeats ${variable}, already a plain variable`);
+  }
+  if (resources) {
+    check
+      .check(cpuMillis(resources.cpuRequest) > 0, 'resources.cpuRequest', 'must be above zero')
+      .check(resources.memoryRequest.toMebibytes() > 0, 'resources.memoryRequest', 'must be above zero')
+      .check(
+        cpuMillis(resources.cpuLimit) >= cpuMillis(resources.cpuRequest),
+        'resources.cpuLimit',
+        'must not be below resources.cpuRequest',
+      )
+      .check(
+        resources.memoryLimit.toMebibytes() >= resources.memoryRequest.toMebibytes(),
+        'resources.memoryLimit',
+        'must not be below resources.memoryRequest',
+      );
+  }
+  check.done();
+}
+
 /**
  * The server: ServiceAccount, Deployment (restricted pod, probes from the server contract, preStop sleep, zone
  * spread, no replica count), ClusterIP Service with the HTTP and metrics ports, PodDisruptionBudget and CPU HPA.
@@ -51,6 +102,7 @@ export class WebService extends Construct {
   readonly selectorLabels: Labels;
 
   constructor(scope: Construct, id: string, props: WebServiceProps) {
+    validateProps(id, props);
     super(scope, id);
     const { contract, name } = props;
     const resources = props.resources ?? defaultResources;

@@ -4,13 +4,17 @@ import type { ServerContract } from '../../../platform/server-contract.js';
 import type { SecretEntry } from '../external-secrets/index.js';
 
 export interface MigrationJobProps {
+  /** The environment: its name goes into the pod labels its NetworkPolicy selects. */
   readonly env: Environment;
   /** Name of the Job; its ExternalSecret and Secret are named `<name>-db`. */
   readonly name: string;
   /** The server's image: the migrations ship in it and run with its command. */
   readonly image: string;
+  /** Image tag: the app.kubernetes.io/version label of the Job's pods. */
   readonly version: string;
+  /** Image layout, user and the migrate command. */
   readonly contract: ServerContract;
+  /** The ClusterSecretStore the Job's own ExternalSecret reads through. */
   readonly clusterSecretStore: string;
   /** Database credentials the migration reads: Secret key (the variable name) → Secrets Manager key and property. */
   readonly databaseEntries: readonly SecretEntry[];

@@ -7,7 +7,8 @@ import type { Environment } from '../../../platform/environments.js';
 import { labelKeys } from '../labels.js';
 import { hookAnnotations, syncWave } from '../sync-waves.js';
 import { typedApiObject } from '../typed-object.js';
-import type { ExternalSecretProps, SecretEntry } from './props.js';
+import { validate } from '../validation.js';
+import type { ExternalSecretProps, SecretEntry } from './external-secret-props.js';
 
 /** The server's secret variables and the Secrets Manager JSON keys they come from (platform's key names). */
 export const databaseSecretVariables = {
@@ -37,6 +38,35 @@ export function jwtEntries(env: Environment): SecretEntry[] {
   }));
 }
 
+/** Refuses an ExternalSecret that would write an empty or ambiguous Secret, or refresh at an unreadable interval. */
+function validateProps(id: string, props: ExternalSecretProps): void {
+  const check = validate(`ExternalSecret "${id}"`)
+    .dnsLabel('name', props.name)
+    .check(props.entries.length > 0, 'entries', 'must name at least one Secrets Manager value')
+    .check(
+      props.refreshInterval === undefined || /^([1-9]\d*[smh])+$/.test(props.refreshInterval),
+      'refreshInterval',
+      `must be a Go duration such as 15m or 1h (got "${props.refreshInterval}")`,
+    )
+    .integer('wave', props.wave, -10, 10);
+  const keys = props.entries.map((entry) => entry.secretKey);
+  const repeated = keys.filter((key, index) => keys.indexOf(key) !== index);
+  check.check(repeated.length === 0, 'entries', `repeat the Secret key(s) ${[...new Set(repeated)].join(', ')}`);
+  for (const entry of props.entries) {
+    check.check(
+      /^[-._a-zA-Z0-9]+$/.test(entry.secretKey),
+      'entries.secretKey',
+      `must be a valid Secret key (got "${entry.secretKey}")`,
+    );
+    check.check(
+      entry.remoteKey !== '' && entry.property !== '',
+      'entries',
+      `${entry.secretKey} needs a remoteKey and a property`,
+    );
+  }
+  check.done();
+}
+
 /**
  * An ExternalSecret that copies JSON keys of Secrets Manager secrets (through the cluster's ClusterSecretStore) into
  * one Kubernetes Secret of the same name, owned by it. Values never appear in git, labels or plain env values.
@@ -46,6 +76,7 @@ export class ExternalSecret extends Construct {
   readonly secretName: string;
 
   constructor(scope: Construct, id: string, props: ExternalSecretProps) {
+    validateProps(id, props);
     super(scope, id);
     this.secretName = props.name;
     const componentLabel = { [labelKeys.component]: props.component };

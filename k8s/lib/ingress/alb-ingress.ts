@@ -2,8 +2,9 @@ import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { components, labelKeys } from '../labels.js';
 import { syncWave, syncWaves } from '../sync-waves.js';
+import { validate } from '../validation.js';
 import type { ServerContract } from '../../../platform/server-contract.js';
-import type { AlbIngressProps } from './props.js';
+import type { AlbIngressProps } from './alb-ingress-props.js';
 
 /** Annotation keys of the AWS Load Balancer Controller (docs: guide/ingress/annotations). */
 export const albAnnotations = {
@@ -52,6 +53,34 @@ function stringMap(entries: Readonly<Record<string, string | number>>): string {
     .join(',');
 }
 
+/** Refuses names, hosts and health checks that the load balancer controller or the ELB API would reject. */
+function validateProps(id: string, props: AlbIngressProps): void {
+  const healthCheck = props.healthCheck;
+  validate(`AlbIngress "${id}"`)
+    .dnsLabel('name', props.name)
+    .check(
+      /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?$/.test(props.loadBalancerName),
+      'loadBalancerName',
+      `must be 1 to 32 letters, digits or '-', not starting or ending with '-' (got "${props.loadBalancerName}")`,
+    )
+    .check(
+      /^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/.test(props.host),
+      'host',
+      `must be a fully qualified lower-case DNS name (got "${props.host}")`,
+    )
+    .port('servicePort', props.servicePort)
+    .integer('healthCheck.intervalSeconds', healthCheck?.intervalSeconds, 5, 300)
+    .integer('healthCheck.timeoutSeconds', healthCheck?.timeoutSeconds, 2, 120)
+    .check(
+      healthCheck === undefined || healthCheck.timeoutSeconds < healthCheck.intervalSeconds,
+      'healthCheck.timeoutSeconds',
+      'must be below healthCheck.intervalSeconds',
+    )
+    .integer('healthCheck.healthyThreshold', healthCheck?.healthyThreshold, 2, 10)
+    .integer('healthCheck.unhealthyThreshold', healthCheck?.unhealthyThreshold, 2, 10)
+    .done();
+}
+
 /**
  * Internet-facing ALB for one host: IP targets (pods registered directly, so readiness gates apply), HTTP redirected
  * to HTTPS, certificate discovered in ACM from the TLS host, WebSocket-friendly idle timeout.
@@ -60,6 +89,7 @@ export class AlbIngress extends Construct {
   readonly ingress: kplus.Ingress;
 
   constructor(scope: Construct, id: string, props: AlbIngressProps) {
+    validateProps(id, props);
     super(scope, id);
     const { contract } = props;
     const healthCheck = props.healthCheck ?? defaultHealthCheck;

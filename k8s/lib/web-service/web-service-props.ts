@@ -3,6 +3,7 @@ import type { Cpu } from 'cdk8s-plus-34';
 import type { Environment } from '../../../platform/environments.js';
 import type { ServerContract } from '../../../platform/server-contract.js';
 
+/** What the HPA may scale between; min ≥ 1 and max ≥ min. */
 export interface ReplicaRange {
   readonly min: number;
   readonly max: number;
@@ -22,6 +23,7 @@ export interface ComputeResources {
 }
 
 export interface WebServiceProps {
+  /** The environment: its name goes into the recommended labels the pods are selected by. */
   readonly env: Environment;
   /** Full image reference, repository:tag. */
   readonly image: string;
@@ -35,6 +37,7 @@ export interface WebServiceProps {
   readonly environment: Readonly<Record<string, string>>;
   /** Environment variables read from a Secret: variable name → key in `secretName`. */
   readonly secretEnvironment: Readonly<Record<string, string>>;
+  /** The Secret (written by the app's ExternalSecret) that `secretEnvironment` reads. */
   readonly secretName: string;
   /** The HPA owns the replica count within this range; the Deployment has no `replicas`. */
   readonly replicas: ReplicaRange;

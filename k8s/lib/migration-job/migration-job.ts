@@ -11,8 +11,9 @@ import {
   restrictedPodSecurity,
 } from '../pod-security.js';
 import { hookAnnotations, syncWaves } from '../sync-waves.js';
+import { validate } from '../validation.js';
 import type { HookDeletePolicy } from '../sync-waves.js';
-import type { MigrationJobProps } from './props.js';
+import type { MigrationJobProps } from './migration-job-props.js';
 
 /**
  * Deleted before the next sync creates it again (a Job's template is immutable, and a named hook must not collide
@@ -30,6 +31,26 @@ const prerequisiteHook = {
   deletePolicies: ['BeforeHookCreation'],
 } as const;
 
+/** Refuses a migration Job that could not run, or would never be retried or stopped. */
+function validateProps(id: string, props: MigrationJobProps): void {
+  validate(`MigrationJob "${id}"`)
+    .dnsLabel('name', props.name)
+    .check(
+      /^[^\s:]+[:@]\S+$/.test(props.image),
+      'image',
+      `must be repository:tag or repository@digest (got "${props.image}")`,
+    )
+    .check(props.databaseEntries.length > 0, 'databaseEntries', 'must give the migration its database credentials')
+    .variableNames('environment', Object.keys(props.environment))
+    .integer('backoffLimit', props.backoffLimit, 0, 10)
+    .check(
+      props.activeDeadline === undefined || props.activeDeadline.toSeconds() >= 60,
+      'activeDeadline',
+      'must be at least a minute',
+    )
+    .done();
+}
+
 /**
  * Database migrations as an Argo CD PreSync hook: they run once per sync, before any object of the release is
  * applied, and a failure stops the sync (the old pods keep serving).
@@ -45,6 +66,7 @@ export class MigrationJob extends Construct {
   readonly networkPolicy: MigrationNetworkPolicy;
 
   constructor(scope: Construct, id: string, props: MigrationJobProps) {
+    validateProps(id, props);
     super(scope, id);
     const { contract } = props;
     const componentLabel = { [labelKeys.component]: components.migration };

@@ -2,7 +2,17 @@ import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { components, labelKeys } from '../labels.js';
 import { syncWave, syncWaves } from '../sync-waves.js';
-import type { DatabaseEgressProps, MigrationNetworkPolicyProps, ServerNetworkPolicyProps } from './props.js';
+import { validate } from '../validation.js';
+import type { PropsValidator } from '../validation.js';
+import type {
+  DatabaseEgressProps,
+  MigrationNetworkPolicyProps,
+  ServerNetworkPolicyProps,
+} from './network-policy-props.js';
+
+function checkDatabaseEgress(check: PropsValidator, props: DatabaseEgressProps): PropsValidator {
+  return check.dnsLabel('name', props.name).cidr('vpcCidr', props.vpcCidr).port('databasePort', props.databasePort);
+}
 
 /** CoreDNS in EKS: pods labelled k8s-app=kube-dns in kube-system. */
 function databaseEgress(scope: Construct, props: DatabaseEgressProps): kplus.NetworkPolicyRule[] {
@@ -39,6 +49,12 @@ export class ServerNetworkPolicy extends Construct {
   readonly policy: kplus.NetworkPolicy;
 
   constructor(scope: Construct, id: string, props: ServerNetworkPolicyProps) {
+    checkDatabaseEgress(validate(`ServerNetworkPolicy "${id}"`), { ...props, component: components.server })
+      .port('httpPort', props.httpPort)
+      .port('metricsPort', props.metricsPort)
+      .check(props.httpPort !== props.metricsPort, 'metricsPort', 'must differ from httpPort')
+      .dnsLabel('monitoringNamespace', props.monitoringNamespace)
+      .done();
     super(scope, id);
     const alb = kplus.NetworkPolicyIpBlock.ipv4(this, 'alb', props.vpcCidr);
     const monitoring = kplus.Namespaces.select(this, 'monitoring', { names: [props.monitoringNamespace] });
@@ -57,6 +73,7 @@ export class MigrationNetworkPolicy extends Construct {
   readonly policy: kplus.NetworkPolicy;
 
   constructor(scope: Construct, id: string, props: MigrationNetworkPolicyProps) {
+    checkDatabaseEgress(validate(`MigrationNetworkPolicy "${id}"`), props).done();
     super(scope, id);
     this.policy = isolating(this, props, props.annotations, []);
   }

@@ -2,6 +2,7 @@ import type * as kplus from 'cdk8s-plus-34';
 
 /** What every pod of the service may reach: cluster DNS, and MySQL inside the VPC. */
 export interface DatabaseEgressProps {
+  /** Name of the NetworkPolicy. */
   readonly name: string;
   /** The pods the policy isolates. */
   readonly pods: kplus.IPodSelector;
@@ -14,7 +15,9 @@ export interface DatabaseEgressProps {
 }
 
 export interface ServerNetworkPolicyProps extends Omit<DatabaseEgressProps, 'component'> {
+  /** The API and WebSocket port, admitted from the load balancer. */
   readonly httpPort: number;
+  /** The metrics port, admitted from the monitoring namespace only. */
   readonly metricsPort: number;
   /** Namespace of Prometheus, the only one allowed on the metrics port. */
   readonly monitoringNamespace: string;
