@@ -1,7 +1,7 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { z } from 'zod';
 import type { Environment } from '../../platform/environments.js';
-import { smallestVpcPrefix, subnetMasks } from '../lib/network/construct.js';
+import { smallestVpcPrefix, subnetMasks } from '../lib/network/index.js';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 const LOG_RETENTION_DAYS = [

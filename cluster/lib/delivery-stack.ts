@@ -2,7 +2,7 @@ import { CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { gitRepository } from '../../platform/environments.js';
 import { service } from '../../platform/service.js';
-import { ReleaseDelivery } from './delivery/construct.js';
+import { ReleaseDelivery } from './release-delivery/index.js';
 
 export interface DeliveryStackProps extends StackProps {
   readonly account: string;

@@ -6,15 +6,15 @@ import type { Construct } from 'constructs';
 import { externalSecrets, gitRepository, imageRepository, kubernetesVersion } from '../../platform/environments.js';
 import { databaseName, service } from '../../platform/service.js';
 import type { ClusterConfig } from '../config/schema.js';
-import { ArgoCd, argoCdAdminPasswordCommand, argoCdLocalUrl, argoCdPortForwardCommand } from './addons/argocd.js';
-import { AwsLoadBalancerController } from './addons/aws-load-balancer-controller.js';
-import { ExternalSecretsOperator } from './addons/external-secrets.js';
-import { KubePrometheusStack } from './addons/kube-prometheus-stack.js';
-import { MetricsServer } from './addons/metrics-server.js';
-import { KubernetesCluster } from './cluster/construct.js';
-import { Database } from './database/construct.js';
-import { Network } from './network/construct.js';
-import { JwtSigningSecret } from './secrets/construct.js';
+import { ArgoCd, argoCdAdminPasswordCommand, argoCdLocalUrl, argoCdPortForwardCommand } from './addons/argocd/index.js';
+import { AwsLoadBalancerController } from './addons/aws-load-balancer-controller/index.js';
+import { ExternalSecretsOperator } from './addons/external-secrets/index.js';
+import { KubePrometheusStack } from './addons/kube-prometheus-stack/index.js';
+import { MetricsServer } from './addons/metrics-server/index.js';
+import { KubernetesCluster } from './kubernetes-cluster/index.js';
+import { Database } from './database/index.js';
+import { Network } from './network/index.js';
+import { JwtSigningSecret } from './jwt-signing-secret/index.js';
 
 export interface EnvironmentStackProps extends StackProps {
   readonly config: ClusterConfig;

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { argocd, environments, gitRepository, monitoring } from '../../platform/environments.js';
 import { service } from '../../platform/service.js';
 import { clusterSettings } from '../config/environments.js';
-import { argoCdHelmValues, argoCdLocalUrl, argoCdPortForwardCommand } from '../lib/addons/argocd.js';
+import { argoCdHelmValues, argoCdLocalUrl, argoCdPortForwardCommand } from '../lib/addons/argocd/index.js';
 import { albControllerVersion, chartPins } from '../lib/addons/charts.js';
 import {
   helmValues,

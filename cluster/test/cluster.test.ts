@@ -4,7 +4,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { environments, kubernetesVersion } from '../../platform/environments.js';
 import { clusterSettings } from '../config/environments.js';
-import { KubernetesCluster, controlPlaneLogGroupName, kubectlLayerVersion } from '../lib/cluster/construct.js';
+import { KubernetesCluster, controlPlaneLogGroupName, kubectlLayerVersion } from '../lib/kubernetes-cluster/index.js';
 import { resources, single, useSynthesizedCluster } from './support/synth.js';
 
 const synthesized = useSynthesizedCluster();

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { environmentNamed, environments } from '../../platform/environments.js';
 import { databaseName } from '../../platform/service.js';
 import { clusterSettings } from '../config/environments.js';
-import { mysqlEngineVersion } from '../lib/database/construct.js';
+import { mysqlEngineVersion } from '../lib/database/index.js';
 import { allResources, resources, single, useSynthesizedCluster } from './support/synth.js';
 
 const synthesized = useSynthesizedCluster();

@@ -3,10 +3,10 @@ import { describe, it } from 'node:test';
 import { gitRepository } from '../../platform/environments.js';
 import { service } from '../../platform/service.js';
 import { releaseRoleName } from '../lib/delivery-stack.js';
-import { githubOidcAudience, githubOidcIssuer, pushActions } from '../lib/delivery/construct.js';
+import { githubOidcAudience, githubOidcIssuer, pushActions } from '../lib/release-delivery/index.js';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { ReleaseDelivery } from '../lib/delivery/construct.js';
+import { ReleaseDelivery } from '../lib/release-delivery/index.js';
 import { resources, single, useSynthesizedCluster } from './support/synth.js';
 
 const synthesized = useSynthesizedCluster();

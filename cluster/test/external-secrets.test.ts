@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { environments, externalSecrets, gitRepository } from '../../platform/environments.js';
-import { externalSecretsServiceAccount, secretReadActions } from '../lib/addons/external-secrets.js';
+import { externalSecretsServiceAccount, secretReadActions } from '../lib/addons/external-secrets/index.js';
 import {
   allResources,
   irsaTrustText,

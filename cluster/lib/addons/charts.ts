@@ -1,6 +1,6 @@
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { argocd, externalSecrets, monitoring } from '../../../platform/environments.js';
-import type { HelmChartPin } from './helm-addon.js';
+import type { HelmChartPin } from './helm-addon/index.js';
 
 /**
  * Every Helm chart the cluster installs, pinned. Versions checked against each project's releases (Nov 2026);

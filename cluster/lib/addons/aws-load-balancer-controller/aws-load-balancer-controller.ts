@@ -1,7 +1,7 @@
 import { Validations } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { Construct } from 'constructs';
-import { albControllerVersion } from './charts.js';
+import { albControllerVersion } from '../charts.js';
 
 const controllerPolicyWildcards = [
   '*',

@@ -1,7 +1,7 @@
 import type * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { Construct } from 'constructs';
-import { chartPins } from './charts.js';
-import { HelmAddon, type HelmChartPin } from './helm-addon.js';
+import { chartPins } from '../charts.js';
+import { HelmAddon, type HelmChartPin } from '../helm-addon/index.js';
 
 export interface MetricsServerProps {
   readonly cluster: eks.ICluster;

@@ -1,8 +1,8 @@
 import type * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { Construct } from 'constructs';
-import { argocd } from '../../../platform/environments.js';
-import { chartPins } from './charts.js';
-import { HelmAddon, type HelmChartPin } from './helm-addon.js';
+import { argocd } from '../../../../platform/environments.js';
+import { chartPins } from '../charts.js';
+import { HelmAddon, type HelmChartPin } from '../helm-addon/index.js';
 
 const inCluster = 'https://kubernetes.default.svc';
 

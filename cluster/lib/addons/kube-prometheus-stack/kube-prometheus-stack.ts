@@ -1,8 +1,8 @@
 import type * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { Construct } from 'constructs';
-import { monitoring } from '../../../platform/environments.js';
-import { chartPins } from './charts.js';
-import { HelmAddon, type HelmChartPin } from './helm-addon.js';
+import { monitoring } from '../../../../platform/environments.js';
+import { chartPins } from '../charts.js';
+import { HelmAddon, type HelmChartPin } from '../helm-addon/index.js';
 
 export interface KubePrometheusStackProps {
   readonly cluster: eks.ICluster;

@@ -3,9 +3,9 @@ import type * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { externalSecrets } from '../../../platform/environments.js';
-import { chartPins } from './charts.js';
-import { HelmAddon, type HelmChartPin } from './helm-addon.js';
+import { externalSecrets } from '../../../../platform/environments.js';
+import { chartPins } from '../charts.js';
+import { HelmAddon, type HelmChartPin } from '../helm-addon/index.js';
 
 export interface ExternalSecretsOperatorProps {
   readonly cluster: eks.ICluster;

@@ -1,0 +1,1 @@
+export * from './aws-load-balancer-controller.js';

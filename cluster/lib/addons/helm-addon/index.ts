@@ -1,0 +1,1 @@
+export * from './helm-addon.js';
