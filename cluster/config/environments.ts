@@ -9,7 +9,6 @@ export const clusterSettings: Readonly<Record<string, ClusterSettingsInput>> = {
   staging: {
     adminRoleArn: 'arn:aws:iam::111111111111:role/PlatformAdmin',
     apiPublicAccessCidrs: ['203.0.113.0/24'],
-    availabilityZoneCount: 2,
     natGateways: 1,
     nodeGroup: { instanceTypes: ['m7i.large'], minSize: 2, desiredSize: 2, maxSize: 4 },
     database: {
@@ -25,7 +24,6 @@ export const clusterSettings: Readonly<Record<string, ClusterSettingsInput>> = {
   production: {
     adminRoleArn: 'arn:aws:iam::111111111111:role/PlatformAdmin',
     apiPublicAccessCidrs: ['203.0.113.0/24'],
-    availabilityZoneCount: 3,
     natGateways: 3,
     nodeGroup: { instanceTypes: ['m7i.large'], minSize: 3, desiredSize: 3, maxSize: 6 },
     database: {

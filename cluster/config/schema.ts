@@ -1,7 +1,7 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { z } from 'zod';
 import type { Environment } from '../../platform/environments.js';
-import { smallestVpcPrefix, subnetMasks } from '../lib/network/index.js';
+import { environmentSubnets } from '../../platform/network.js';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 const LOG_RETENTION_DAYS = [
@@ -95,7 +95,6 @@ export const clusterSettingsSchema = z.object({
       (cidrs) => !cidrs.includes('0.0.0.0/0'),
       'must not contain 0.0.0.0/0: list your office/VPN CIDRs or use []',
     ),
-  availabilityZoneCount: z.int().min(2, 'must be at least 2').max(3),
   /** NAT gateways: one per AZ survives an AZ outage; one is cheaper. */
   natGateways: z.int().min(1),
   nodeGroup: nodeGroupSchema,
@@ -143,6 +142,8 @@ const platformEnvironmentSchema = z.object({
     account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
     region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-1'),
   }),
+  // Two at least: the node group, the ALB and Multi-AZ RDS each need subnets in two zones.
+  availabilityZoneCount: z.int().min(2, 'must be at least 2').max(3),
 });
 
 /** Platform environment + its cluster settings, validated: what every construct of the app is built from. */
@@ -175,14 +176,10 @@ export function resolveClusterConfig(environment: Environment, settings: unknown
     );
   }
   const parsed = settingsResult.data;
-  const neededPrefix = smallestVpcPrefix(parsed.availabilityZoneCount);
-  if (Number(environment.vpcCidr.split('/')[1]) > neededPrefix) {
-    throw new ClusterConfigError(
-      `${where}: vpcCidr ${environment.vpcCidr} (platform/environments.ts) is too small for the subnets of ` +
-        `${parsed.availabilityZoneCount} availability zones (${Object.entries(subnetMasks)
-          .map(([group, mask]) => `${group} /${mask}`)
-          .join(', ')} per zone): it must be a /${neededPrefix} or larger`,
-    );
+  try {
+    environmentSubnets(environment);
+  } catch (error) {
+    throw new ClusterConfigError(`${where} (platform/environments.ts): ${(error as Error).message}`);
   }
   const providerAccount = parsed.existingGithubOidcProviderArn?.split(':')[4];
   if (providerAccount !== undefined && providerAccount !== environment.aws.account) {
@@ -191,13 +188,13 @@ export function resolveClusterConfig(environment: Environment, settings: unknown
         `${environment.aws.account}: a role trusts only its own account's OIDC provider`,
     );
   }
-  if (parsed.natGateways > parsed.availabilityZoneCount) {
+  if (parsed.natGateways > environment.availabilityZoneCount) {
     throw new ClusterConfigError(`${where}: natGateways (${parsed.natGateways}) exceeds availabilityZoneCount`);
   }
-  if (parsed.nodeGroup.minSize < parsed.availabilityZoneCount) {
+  if (parsed.nodeGroup.minSize < environment.availabilityZoneCount) {
     throw new ClusterConfigError(
       `${where}: nodeGroup.minSize (${parsed.nodeGroup.minSize}) must be at least availabilityZoneCount ` +
-        `(${parsed.availabilityZoneCount}) so every zone has a node`,
+        `(${environment.availabilityZoneCount}) so every zone has a node`,
     );
   }
   const armTypes = parsed.nodeGroup.instanceTypes.filter(

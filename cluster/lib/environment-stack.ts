@@ -4,7 +4,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type { Construct } from 'constructs';
 import { externalSecrets, gitRepository, imageRepository, kubernetesVersion } from '../../platform/environments.js';
+import { environmentSubnets } from '../../platform/network.js';
 import { databaseName, service } from '../../platform/service.js';
+import { recordedAvailabilityZones } from '../config/availability-zones.js';
 import type { ClusterConfig } from '../config/schema.js';
 import { ArgoCd, argoCdAdminPasswordCommand, argoCdLocalUrl, argoCdPortForwardCommand } from './addons/argocd/index.js';
 import { AwsLoadBalancerController } from './addons/aws-load-balancer-controller/index.js';
@@ -45,8 +47,8 @@ export class EnvironmentStack extends Stack {
     const logRetention = retentionDays(settings.logRetentionDays);
 
     this.network = new Network(this, 'Network', {
-      cidr: environment.vpcCidr,
-      availabilityZoneCount: settings.availabilityZoneCount,
+      layout: environmentSubnets(environment),
+      availabilityZones: recordedAvailabilityZones(this.node, environment),
       natGateways: settings.natGateways,
       flowLogRetention: logRetention,
     });

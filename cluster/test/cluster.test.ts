@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { App, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { environments, kubernetesVersion } from '../../platform/environments.js';
+import { environmentSubnets, subnetGroupOrder, subnetGroups } from '../../platform/network.js';
 import { clusterSettings } from '../config/environments.js';
 import { KubernetesCluster, controlPlaneLogGroupName, kubectlLayerVersion } from '../lib/kubernetes-cluster/index.js';
 import { resources, single, useSynthesizedCluster } from './support/synth.js';
@@ -31,10 +32,30 @@ for (const environment of environments) {
       assert.deepEqual([...byType.keys()].sort(), ['Isolated', 'Private', 'Public']);
       for (const [type, group] of byType) {
         const zones = new Set(group.map((subnet) => subnet.AvailabilityZone));
-        assert.equal(zones.size, settings.availabilityZoneCount, `${type} subnets in every zone`);
+        assert.equal(zones.size, environment.availabilityZoneCount, `${type} subnets in every zone`);
         assert.ok(zones.size >= 2);
         for (const zone of zones) assert.match(String(zone), new RegExp(`^${environment.aws.region}[a-z]$`));
       }
+    });
+
+    it('has exactly the subnets of platform/network.ts, group by group and zone by zone (what k8s/ admits)', () => {
+      const layout = environmentSubnets(environment);
+      const subnets = resources(template(), 'AWS::EC2::Subnet').map(([, subnet]) => subnet.Properties);
+      const byGroup = Map.groupBy(subnets, (subnet) => {
+        const tags = subnet.Tags as { Key: string; Value: string }[];
+        return tags.find((tag) => tag.Key === 'aws-cdk:subnet-name')?.Value;
+      });
+      for (const group of subnetGroupOrder) {
+        const inZoneOrder = [...(byGroup.get(subnetGroups[group]) ?? [])].sort((a, b) =>
+          String(a.AvailabilityZone).localeCompare(String(b.AvailabilityZone)),
+        );
+        assert.deepEqual(
+          inZoneOrder.map((subnet) => subnet.CidrBlock),
+          layout[group],
+          `${group} subnets`,
+        );
+      }
+      assert.equal(subnets.length, subnetGroupOrder.length * environment.availabilityZoneCount);
     });
 
     it('tags public subnets for internet-facing and private ones for internal load balancers (ALB discovery)', () => {
@@ -148,7 +169,7 @@ for (const environment of environments) {
       const all = template().toJSON().Resources as Record<string, { Properties: Json }>;
       const subnetIds = (props.Subnets as { Ref: string }[]).map(({ Ref }) => Ref);
       const zones = new Set(subnetIds.map((id) => all[id]!.Properties.AvailabilityZone));
-      assert.equal(zones.size, settings.availabilityZoneCount);
+      assert.equal(zones.size, environment.availabilityZoneCount);
       for (const id of subnetIds) {
         const tags = all[id]!.Properties.Tags as { Key: string; Value: string }[];
         assert.ok(

@@ -5,7 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { subnetGroups } from '../network/index.js';
+import { subnetGroups } from '../../../platform/network.js';
 
 /** Pinned: minor upgrades are a reviewed change here, not a surprise in a maintenance window. MySQL 8.4 is the LTS line. */
 export const mysqlEngineVersion = rds.MysqlEngineVersion.VER_8_4_10;

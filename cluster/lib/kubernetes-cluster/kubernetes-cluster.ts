@@ -5,7 +5,7 @@ import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { subnetGroups } from '../network/index.js';
+import { subnetGroups } from '../../../platform/network.js';
 
 /** The kubectl/helm the CloudFormation custom resources run must match the cluster's minor version. */
 export const kubectlLayerVersion = '1.36';

@@ -1,1 +1,2 @@
 export * from './network.js';
+export type * from './network-props.js';
