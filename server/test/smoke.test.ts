@@ -1,4 +1,4 @@
-/** The reference runbook's post-deploy smoke tests 1-5 (section 9), against a real server and database. */
+/** The post-deploy smoke checks 1-5 of RUNBOOK.md ("Smoke test after a deploy"), on a real server and database. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createUser, login, startTestServer, type TestServer } from './support/server.js';

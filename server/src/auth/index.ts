@@ -1,37 +1,5 @@
-export {
-  InvalidTokenError,
-  ROLES,
-  TokenService,
-  type Audience,
-  type AuthUser,
-  type IssuedToken,
-  type Role,
-  type TokenClaims,
-} from './tokens.js';
-export {
-  authenticateToken,
-  authOf,
-  bearerToken,
-  issuedBeforeChange,
-  requireAuth,
-  requireRole,
-  type AuthContext,
-} from './middleware.js';
-export {
-  newPasswordSchema,
-  PASSWORD_MAX_BYTES,
-  PASSWORD_MIN_LENGTH,
-  roleSchema,
-  UserRepository,
-  usernameSchema,
-  type User,
-} from './users.js';
-export {
-  clientAddressKey,
-  Throttle,
-  throttleRequests,
-  tooManyRequests,
-  type ThrottleOptions,
-  type ThrottleResult,
-} from './throttle.js';
+export { InvalidTokenError, TokenService, type AuthUser, type Role, type TokenClaims } from './tokens.js';
+export { authOf, bearerToken, issuedBeforeChange, requireAuth, type AuthContext } from './middleware.js';
+export { roleSchema, UserRepository, type User } from './users.js';
+export { clientAddressKey, Throttle, tooManyRequests } from './throttle.js';
 export { authRouter } from './routes.js';

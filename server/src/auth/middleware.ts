@@ -30,11 +30,7 @@ export function issuedBeforeChange(issuedAt: number | undefined, accountUpdatedA
  * stop working at once (and stay dead after re-enabling or a new password) and the role is the current one. Throws a
  * 401 HttpError otherwise.
  */
-export async function authenticateToken(
-  deps: AuthDeps,
-  token: string,
-  audiences: readonly Audience[],
-): Promise<AuthContext> {
+async function authenticateToken(deps: AuthDeps, token: string, audiences: readonly Audience[]): Promise<AuthContext> {
   let claims: TokenClaims | undefined;
   let lastError: unknown;
   for (const audience of audiences) {

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
-import type { RequestHandler, Request } from 'express';
 import type { Pool, ResultSetHeader } from '../db/index.js';
 import { HttpError } from '../http/errors.js';
 
@@ -119,12 +118,4 @@ export function tooManyRequests(result: Pick<ThrottleResult, 'retryAfterSeconds'
   return new HttpError(429, 'too_many_requests', 'Too many attempts; try again later', {
     headers: { 'Retry-After': String(result.retryAfterSeconds) },
   });
-}
-
-/** Express middleware: counts one hit per request under `keyOf(req)` and answers 429 beyond the limit. */
-export function throttleRequests(throttle: Throttle, keyOf: (req: Request) => string): RequestHandler {
-  return async (req, _res, next) => {
-    const result = await throttle.hit(keyOf(req));
-    next(result.allowed ? undefined : tooManyRequests(result));
-  };
 }

@@ -6,8 +6,8 @@ import { HttpError } from '../http/errors.js';
 import { ROLES, type AuthUser, type Role } from './tokens.js';
 
 /** bcrypt reads at most 72 bytes of input; longer passwords are refused rather than silently truncated. */
-export const PASSWORD_MAX_BYTES = 72;
-export const PASSWORD_MIN_LENGTH = 8;
+const PASSWORD_MAX_BYTES = 72;
+const PASSWORD_MIN_LENGTH = 8;
 
 export interface User extends AuthUser {
   disabled: boolean;
@@ -19,13 +19,13 @@ export interface User extends AuthUser {
   updatedAt: Date;
 }
 
-export const usernameSchema = z
+const usernameSchema = z
   .string()
   .trim()
   .toLowerCase()
   .regex(/^[a-z0-9][a-z0-9._-]{2,63}$/, 'must be 3-64 characters: letters, digits, dot, dash, underscore');
 
-export const newPasswordSchema = z
+const newPasswordSchema = z
   .string()
   .min(PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`)
   .refine(

@@ -1,10 +1,3 @@
-export { createPool, DatabaseProbe, poolStats, type Pool, type PoolConnection, type PoolStats } from './pool.js';
+export { createPool, DatabaseProbe, poolStats, type Pool } from './pool.js';
 export type { ResultSetHeader, RowDataPacket } from './pool.js';
-export {
-  defaultMigrationsDirectory,
-  migrate,
-  readMigrations,
-  type Migration,
-  type MigrateOptions,
-  type MigrateResult,
-} from './migrate.js';
+export { defaultMigrationsDirectory, migrate, readMigrations } from './migrate.js';

@@ -2,7 +2,7 @@ import mysql, { type Connection, type Pool } from 'mysql2/promise';
 import type { DatabaseConfig } from '../config/index.js';
 import { valueWithin } from '../lifecycle/index.js';
 
-export type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+export type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 
 /**
  * A bounded pool: at most `poolSize` connections, at most `queueLimit` callers waiting for one (beyond that a call

@@ -1,4 +1,3 @@
-export { errorBody, errorHandler, HttpError, notFoundHandler, type HttpErrorOptions } from './errors.js';
-export { parseRequest } from './validate.js';
+export { errorBody, errorHandler, HttpError, notFoundHandler } from './errors.js';
 export { answerClientError, rejectUpgrade } from './upgrade.js';
-export { requestIdOf, requestLogger } from './request-log.js';
+export { requestLogger } from './request-log.js';

@@ -5,9 +5,9 @@ import { pinoHttp, type HttpLogger } from 'pino-http';
 
 /** An incoming X-Request-Id is kept (tracing through the ALB) when it is short and harmless to log. */
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-export const REQUEST_ID_HEADER = 'X-Request-Id';
+const REQUEST_ID_HEADER = 'X-Request-Id';
 
-export function requestIdOf(req: IncomingMessage): string {
+function requestIdOf(req: IncomingMessage): string {
   const incoming = req.headers['x-request-id'];
   return typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
@@ -16,7 +16,7 @@ export function requestIdOf(req: IncomingMessage): string {
 const SECRET_QUERY_KEY = /token|code|password|passwd|secret|key|verifier|auth|session|signature|credential/i;
 
 /** The URL as logged: path as is, values of credential-like query parameters replaced. */
-export function loggableUrl(url: string | undefined): string | undefined {
+function loggableUrl(url: string | undefined): string | undefined {
   const queryAt = url?.indexOf('?') ?? -1;
   if (url === undefined || queryAt === -1) return url;
   const params = new URLSearchParams(url.slice(queryAt + 1));

@@ -5,7 +5,7 @@ import type { LogLevel } from '../config/index.js';
 export type { Logger } from 'pino';
 
 /** Paths that may hold credentials anywhere in a log object; pino replaces their values. */
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["sec-websocket-protocol"]',

@@ -6,8 +6,6 @@ import { serverContract } from '../../../platform/server-contract.js';
 import { poolStats, type Pool } from '../db/index.js';
 import { errorBody } from '../http/errors.js';
 
-export type LoginResult = 'success' | 'invalid_credentials' | 'invalid_request' | 'throttled';
-
 export interface HttpMetrics {
   registry: Registry;
   httpDuration: Histogram<'method' | 'route' | 'status'>;
