@@ -2,9 +2,6 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Router } from 'express';
 import type { BackendDeps } from './deps.js';
-import { desktopChannel } from './desktop/index.js';
-
-export type { BackendDeps } from './deps.js';
 
 /** A long-lived channel (such as the desktop WebSocket) plugged into the backend's HTTP server and lifecycle. */
 export interface Channel {
@@ -21,7 +18,5 @@ export interface Channel {
   close?(): Promise<void>;
 }
 
+/** Builds a channel from the backend's parts; the entry points (main.ts, cli/dev.ts) choose which channels run. */
 export type ChannelFactory = (deps: BackendDeps) => Channel;
-
-/** The channels `npm start` and `npm run dev` run with; each channel appends its factory here. */
-export const defaultChannels: ChannelFactory[] = [desktopChannel];

@@ -1,7 +1,7 @@
 /** `npm start`: configured by environment variables only; exits 1 with the bad variables named. */
 import { createBackend } from './app.js';
-import { defaultChannels } from './channels.js';
 import { ConfigError, loadConfig } from './config/index.js';
+import { desktopChannel } from './desktop/index.js';
 import { exitOnSignals } from './lifecycle/index.js';
 import { createLogger } from './log/index.js';
 
@@ -11,7 +11,7 @@ try {
   process.on('unhandledRejection', (reason) => {
     logger.error({ err: reason }, 'unhandled promise rejection');
   });
-  const backend = await createBackend(config, { channels: defaultChannels, logger });
+  const backend = await createBackend(config, { channels: [desktopChannel], logger });
   exitOnSignals(backend, { forceMs: config.shutdown.forceMs, logger });
   await backend.listen();
 } catch (error) {

@@ -10,10 +10,10 @@ import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
 import { createBackend } from '../app.js';
 import { UserRepository } from '../auth/index.js';
-import { defaultChannels } from '../channels.js';
 import { ConfigError, loadConfig, type Config } from '../config/index.js';
 import { startEmbeddedServer, type EmbeddedServer } from '../db/embedded-server.js';
 import { createPool, migrate } from '../db/index.js';
+import { desktopChannel } from '../desktop/index.js';
 import { HttpError } from '../http/index.js';
 import { exitOnSignals } from '../lifecycle/index.js';
 import { createLogger } from '../log/index.js';
@@ -102,7 +102,7 @@ async function start(env: NodeJS.ProcessEnv, embedded: EmbeddedServer | undefine
   const adminPassword = env.DEV_ADMIN_PASSWORD || devSecret('admin-password');
   await ensureDevAdmin(config, adminPassword);
 
-  const backend = await createBackend(config, { channels: defaultChannels, logger });
+  const backend = await createBackend(config, { channels: [desktopChannel], logger });
   exitOnSignals(backend, {
     forceMs: config.shutdown.forceMs,
     logger,
