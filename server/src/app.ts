@@ -21,8 +21,6 @@ import { Lifecycle, stopAccepting } from './lifecycle/index.js';
 import { createLogger, type Logger } from './log/index.js';
 import { createMetrics, createMetricsServer, httpMetricsMiddleware, rememberMountPath } from './metrics/index.js';
 
-export type { BackendDeps } from './deps.js';
-
 export interface Backend {
   deps: BackendDeps;
   /** The API (and WebSocket) server; its 'upgrade' events go to the channels. */
@@ -31,7 +29,7 @@ export interface Backend {
   app: Express;
   /** Starts both listeners (port 0 picks a free one) and logs the startup lines. */
   listen(): Promise<{ port: number; metricsPort: number }>;
-  /** The shutdown sequence of DESIGN.md section 4; idempotent. */
+  /** The shutdown sequence (docs/server.md, "Start and shutdown"); idempotent. */
   shutdown(reason: string): Promise<void>;
 }
 
@@ -124,6 +122,9 @@ export function createBackend(config: Config, options: BackendOptions = {}): Pro
     answerClientError(error, socket);
   });
   httpServer.on('upgrade', (req, socket, head) => {
+    // Node gives upgrade sockets no error listener: a client that resets while it is answered (404, 503, 500) or
+    // admitted would otherwise crash the process with an unhandled ECONNRESET.
+    socket.on('error', () => socket.destroy());
     if (lifecycle.isDraining()) {
       rejectUpgrade(socket, 503, 'draining', 'The server is shutting down');
       return;

@@ -105,6 +105,11 @@ const configSchema = z.object(allVariables).transform((env) => ({
     authCodeTtlSeconds: env.DESKTOP_AUTHCODE_TTL_SECONDS,
     eventRetentionHours: env.DESKTOP_EVENT_RETENTION_HOURS,
     eventPollMs: env.DESKTOP_EVENT_POLL_MS,
+    maxSockets: env.DESKTOP_MAX_SOCKETS,
+    maxSocketsPerAddress: env.DESKTOP_MAX_SOCKETS_PER_IP,
+    maxSocketsPerUser: env.DESKTOP_MAX_SOCKETS_PER_USER,
+    maxResumesPerMinute: env.DESKTOP_MAX_RESUMES_PER_MINUTE,
+    maxReplayEvents: env.DESKTOP_MAX_REPLAY_EVENTS,
   },
 }));
 

@@ -49,7 +49,7 @@ const origin = z.string().refine((value) => {
   }
 }, 'must be a comma-separated list of origins such as https://app.example.com (scheme, host, optional port)');
 
-export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const databaseVariables = {
   DB_HOST: z.string({ error: 'is required' }).min(1),
@@ -119,4 +119,14 @@ export const desktopVariables = {
   DESKTOP_AUTHCODE_TTL_SECONDS: integer(5, 600).default(60),
   DESKTOP_EVENT_RETENTION_HOURS: integer(1, 24 * 365).default(168),
   DESKTOP_EVENT_POLL_MS: integer(10, 60_000).default(200),
+  /** Open sockets on one replica; more upgrades get 503 (another replica may have room). */
+  DESKTOP_MAX_SOCKETS: integer(1, 1_000_000).default(20_000),
+  /** Open sockets from one client address (an IPv6 /64 counts as one); a NAT may hide many desktops behind one. */
+  DESKTOP_MAX_SOCKETS_PER_IP: integer(1, 1_000_000).default(1000),
+  /** Open sockets of one user on one replica. */
+  DESKTOP_MAX_SOCKETS_PER_USER: integer(1, 10_000).default(20),
+  /** `resume` messages per socket per minute; more are answered with an error and not run. */
+  DESKTOP_MAX_RESUMES_PER_MINUTE: integer(1, 1000).default(6),
+  /** A resume point further behind than this gets `resync_required` (reload state) instead of a replay. */
+  DESKTOP_MAX_REPLAY_EVENTS: integer(1, 10_000_000).default(10_000),
 };

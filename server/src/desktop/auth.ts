@@ -15,7 +15,9 @@ import {
 import type { BackendDeps } from '../deps.js';
 import { HttpError } from '../http/errors.js';
 import type { DesktopGrantStore } from './login/grants.js';
-import type { DesktopSession, Refusal } from './socket/server.js';
+import type { VerifiedToken } from './socket/admission.js';
+import type { DesktopSession } from './socket/connection.js';
+import { isRefusal, type UpgradeRefusal } from './socket/refusal.js';
 
 type AuthDeps = Pick<BackendDeps, 'config' | 'tokens' | 'users'>;
 
@@ -23,11 +25,8 @@ export interface DesktopAuthentication extends DesktopSession {
   readonly claims: TokenClaims;
 }
 
-export async function authenticateDesktopToken(
-  deps: AuthDeps,
-  grants: DesktopGrantStore,
-  token: string,
-): Promise<DesktopAuthentication | Refusal> {
+/** The token's signature, issuer, audience and expiry: CPU only, so the upgrade can apply caps before the database. */
+export async function verifyDesktopToken(deps: AuthDeps, token: string): Promise<VerifiedToken | UpgradeRefusal> {
   let claims: TokenClaims;
   try {
     claims = await deps.tokens.verify(token, 'desktop');
@@ -42,6 +41,15 @@ export async function authenticateDesktopToken(
       ? { status: 403, reason: 'wrong_audience', message: 'This needs a desktop token (POST /api/desktop/token)' }
       : { status: 401, reason: 'invalid_token', message: error.message };
   }
+  return { userId: Number(claims.sub), claims };
+}
+
+/** The database part: the grant behind the token is still active and the user still enabled and unchanged. */
+export async function authorizeDesktopToken(
+  deps: AuthDeps,
+  grants: DesktopGrantStore,
+  { claims }: VerifiedToken,
+): Promise<DesktopAuthentication | UpgradeRefusal> {
   const grantId = Number(claims.jti);
   if (!Number.isSafeInteger(grantId) || grantId <= 0 || !(await grants.isActive(grantId))) {
     return { status: 401, reason: 'token_revoked', message: 'The token has been revoked' };
@@ -62,6 +70,15 @@ export async function authenticateDesktopToken(
   };
 }
 
+async function authenticateDesktopToken(
+  deps: AuthDeps,
+  grants: DesktopGrantStore,
+  token: string,
+): Promise<DesktopAuthentication | UpgradeRefusal> {
+  const verified = await verifyDesktopToken(deps, token);
+  return isRefusal(verified) ? verified : authorizeDesktopToken(deps, grants, verified);
+}
+
 /** Like the core's requireAuth, but also accepts a desktop token (grant checked); sets `res.locals.auth`. */
 export function requireApiOrDesktopAuth(deps: AuthDeps, grants: DesktopGrantStore): RequestHandler {
   const apiAuth = requireAuth(deps, { audience: 'api' });
@@ -73,7 +90,7 @@ export function requireApiOrDesktopAuth(deps: AuthDeps, grants: DesktopGrantStor
       return;
     }
     const result = await authenticateDesktopToken(deps, grants, token);
-    if ('status' in result) throw new HttpError(result.status, result.reason, result.message);
+    if (isRefusal(result)) throw new HttpError(result.status, result.reason, result.message);
     const auth: AuthContext = { user: result.user, claims: result.claims };
     res.locals.auth = auth;
     next();

@@ -5,7 +5,7 @@
 import { serverContract } from '../../../platform/server-contract.js';
 import type { Channel, ChannelFactory } from '../channels.js';
 import type { BackendDeps } from '../deps.js';
-import { authenticateDesktopToken } from './auth.js';
+import { authorizeDesktopToken, verifyDesktopToken } from './auth.js';
 import { EventFanout } from './events/fanout.js';
 import { DesktopEventStore } from './events/store.js';
 import { DesktopGrantStore } from './login/grants.js';
@@ -42,18 +42,26 @@ export const desktopChannel: ChannelFactory = (deps: BackendDeps): Channel => {
       deliveryErrors = 0;
     },
   });
+  const { desktop } = config;
   const sockets = new DesktopSocketServer({
     logger,
     metrics,
     store,
     fanout,
-    heartbeatMs: config.desktop.heartbeatMs,
-    maxPayloadBytes: config.desktop.maxPayloadBytes,
-    maxMessagesPer10s: config.desktop.maxMessagesPer10s,
-    maxBufferedBytes: config.desktop.maxBufferedBytes,
+    heartbeatMs: desktop.heartbeatMs,
+    maxPayloadBytes: desktop.maxPayloadBytes,
+    maxMessagesPer10s: desktop.maxMessagesPer10s,
+    maxBufferedBytes: desktop.maxBufferedBytes,
+    maxResumesPerMinute: desktop.maxResumesPerMinute,
+    maxReplayEvents: desktop.maxReplayEvents,
+    maxSockets: desktop.maxSockets,
+    maxSocketsPerAddress: desktop.maxSocketsPerAddress,
+    maxSocketsPerUser: desktop.maxSocketsPerUser,
     corsOrigins: config.http.corsOrigins,
+    trustedProxyHops: config.http.trustProxyHops,
     isDraining: () => deps.lifecycle.isDraining(),
-    authenticate: (token) => authenticateDesktopToken(deps, grants, token),
+    verify: (token) => verifyDesktopToken(deps, token),
+    authorize: (token) => authorizeDesktopToken(deps, grants, token),
   });
   const watch = new DesktopSessionWatch({
     pool,

@@ -5,28 +5,14 @@ import { z } from 'zod';
 export const DESKTOP_SUBPROTOCOL = 'desktop.v1';
 export const BEARER_SUBPROTOCOL_PREFIX = 'bearer.';
 
-/** Application close codes (4000-4999); the standard ones used are 1001, 1008, 1009 and 1011. */
-export const CloseCode = {
-  goingAway: 1001,
-  policyViolation: 1008,
-  messageTooBig: 1009,
-  internalError: 1011,
-  /** The grant behind the token was revoked (its code was replayed): log in again. */
-  tokenRevoked: 4401,
-  /** The user was disabled. */
-  userDisabled: 4403,
-  /** The client read too slowly and its send buffer passed the ceiling: reconnect and resume. */
-  slowConsumer: 4408,
-} as const;
-
 const seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 export const clientMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('resume'), afterSeq: seq }),
   z.object({ type: z.literal('ping') }),
 ]);
-export type ClientMessage = z.infer<typeof clientMessage>;
-export const clientMessageTypes: readonly string[] = ['resume', 'ping'];
+/** The `type` values a client may send, read from the union so the two cannot disagree. */
+export const clientMessageTypes: readonly string[] = clientMessage.options.map((option) => option.shape.type.value);
 
 export type ServerMessage =
   | {
@@ -39,7 +25,7 @@ export type ServerMessage =
   | { type: 'event'; seq: number; topic: string; data: unknown; createdAt: string }
   | { type: 'resync_required'; afterSeq: number; oldestSeq: number; lastSeq: number; message: string }
   | { type: 'pong' }
-  | { type: 'error'; code: string; message: string };
+  | { type: 'error'; code: string; message: string; retryAfterMs?: number };
 
 /** Parses a resume point given at connect (`?afterSeq=N`); undefined when absent, null when malformed. */
 export function parseAfterSeq(value: string | null): number | undefined | null {

@@ -7,7 +7,7 @@ import { issuedBeforeChange, type UserRepository } from '../../auth/index.js';
 import type { Pool, RowDataPacket } from '../../db/index.js';
 import type { Logger } from '../../log/index.js';
 import type { DesktopGrantStore } from '../login/grants.js';
-import { CloseCode } from './protocol.js';
+import { CloseCode } from './close-codes.js';
 import type { DesktopSocketServer } from './server.js';
 
 export interface SessionWatchOptions {
