@@ -2,7 +2,7 @@
  * Import rules checked by `npm run lint` (dependency-cruiser): no cycles, and the server image carries no
  * infrastructure data (accounts, CIDRs, hosts live in platform/environments.ts for cluster/ and k8s/ only).
  */
-module.exports = {
+export default {
   forbidden: [
     {
       name: 'no-circular',
