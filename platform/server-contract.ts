@@ -10,8 +10,18 @@ export const serverContract = {
   /** Prometheus metrics; never exposed through the Ingress. */
   metricsPort: 9464,
   paths: {
+    /** Liveness and the ALB health check: 200 while the process can serve; never touches the database. */
     liveness: '/health',
-    readiness: '/ready',
+    /**
+     * The Kubernetes readiness probe: 503 only while the process starts or drains. A database outage does not fail it
+     * (the database is shared by every pod: failing readiness would empty the ALB target group at once).
+     */
+    readiness: '/serving',
+    /**
+     * For operators and smoke tests: 200 when the database answers and the process is not draining, else 503 naming
+     * why (`database_unavailable`, `draining`). Never used as a probe.
+     */
+    dependencies: '/ready',
     metrics: '/metrics',
     desktopSocket: '/ws/desktop',
   },

@@ -281,7 +281,7 @@ describe('container image', { skip: podmanMissing }, () => {
     await waitForHealth(httpPort);
 
     assert.equal((await get(httpPort, serverContract.paths.liveness)).status, 200);
-    const ready = await get(httpPort, serverContract.paths.readiness);
+    const ready = await get(httpPort, serverContract.paths.dependencies);
     assert.equal(ready.status, 200, `the migrated database answers: ${ready.body}`);
     assert.equal((await get(metricsPort, serverContract.paths.metrics)).status, 200);
 

@@ -106,7 +106,7 @@ try {
     expectStatus(await call('GET', serverContract.paths.liveness), 200);
   });
   await check('GET /ready is 200', async () => {
-    expectStatus(await call('GET', serverContract.paths.readiness), 200);
+    expectStatus(await call('GET', serverContract.paths.dependencies), 200);
   });
   const apiToken = await check('POST /api/login returns a token', async () => {
     const login = await call('POST', '/api/login', { body: { username, password } });

@@ -7,15 +7,19 @@ import { serverContract } from '../../platform/server-contract.js';
 import { authRouter, TokenService, UserRepository } from './auth/index.js';
 import type { Channel, ChannelFactory } from './channels.js';
 import type { Config } from './config/index.js';
-import { createPool, DatabaseProbe } from './db/index.js';
+import { createPool, DatabaseProbe, registerDatabaseMetrics, type DatabaseMetrics } from './db/index.js';
 import type { BackendDeps } from './deps.js';
 import {
-  answerClientError,
+  answerProtocolErrorsAsJson,
   errorBody,
   errorHandler,
+  limitJsonDepth,
   notFoundHandler,
+  refuseDeclaredOversize,
   rejectUpgrade,
   requestLogger,
+  requireHost,
+  requireUtf8Json,
 } from './http/index.js';
 import { Lifecycle, stopAccepting } from './lifecycle/index.js';
 import { createLogger, type Logger } from './log/index.js';
@@ -38,18 +42,27 @@ export interface BackendOptions {
   logger?: Logger;
 }
 
+interface Probes {
+  database: DatabaseProbe;
+  databaseMetrics: DatabaseMetrics;
+  /** True once `listen` finished starting everything. */
+  started(): boolean;
+}
+
 function createApp(
   deps: BackendDeps,
   metrics: ReturnType<typeof createMetrics>,
   channels: Channel[],
-  readiness: DatabaseProbe,
+  probes: Probes,
 ): Express {
   const { config, lifecycle } = deps;
+  const { paths } = serverContract;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.http.trustProxyHops);
   app.use(httpMetricsMiddleware(metrics));
-  app.use(requestLogger(deps.logger, [serverContract.paths.liveness, serverContract.paths.readiness]));
+  app.use(requestLogger(deps.logger, [paths.liveness, paths.readiness, paths.dependencies]));
+  app.use(requireHost);
   app.use((_req, res, next) => {
     // Keep-alive sockets close after their current response once draining, so the listener can finish closing.
     if (lifecycle.isDraining()) res.setHeader('Connection', 'close');
@@ -59,18 +72,33 @@ function createApp(
   if (config.http.corsOrigins.length > 0) {
     app.use(cors({ origin: config.http.corsOrigins, maxAge: 600 }));
   }
-  app.use(express.json({ limit: config.http.bodyLimit }));
+  app.use(refuseDeclaredOversize(config.http.bodyLimit), requireUtf8Json);
+  app.use(express.json({ limit: config.http.bodyLimit }), limitJsonDepth());
 
-  app.get(serverContract.paths.liveness, (_req, res) => {
+  app.get(paths.liveness, (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get(serverContract.paths.readiness, async (_req, res) => {
+  // The probe: fails only while starting or draining. A database outage is shared by every pod, so failing here would
+  // take the whole fleet out of the ALB; a fault of this pod alone that needs a restart is liveness's business.
+  app.get(paths.readiness, (_req, res) => {
     if (lifecycle.isDraining()) {
       res.status(503).json(errorBody('draining', 'The server is shutting down'));
       return;
     }
-    if (!(await readiness.ping(config.db.readyTimeoutMs))) {
-      res.status(503).json(errorBody('database_unavailable', 'The database does not answer'));
+    if (!probes.started()) {
+      res.status(503).json(errorBody('starting', 'The server is starting'));
+      return;
+    }
+    res.json({ status: 'serving' });
+  });
+  // The operator's question: can this process serve fully right now?
+  app.get(paths.dependencies, async (_req, res) => {
+    if (lifecycle.isDraining()) {
+      res.status(503).json(errorBody('draining', 'The server is shutting down'));
+      return;
+    }
+    if (!(await probes.database.ping(config.db.readyTimeoutMs))) {
+      res.status(503).set('Retry-After', '5').json(errorBody('database_unavailable', 'The database does not answer'));
       return;
     }
     res.json({ status: 'ready' });
@@ -81,7 +109,13 @@ function createApp(
     if (channel.router) app.use('/api', rememberMountPath, channel.router);
   }
   app.use(notFoundHandler);
-  app.use(errorHandler(deps.logger));
+  app.use(
+    errorHandler(deps.logger, {
+      onDatabaseFailure: (reason) => {
+        probes.databaseMetrics.failures.inc({ reason });
+      },
+    }),
+  );
   return app;
 }
 
@@ -113,14 +147,18 @@ export function createBackend(config: Config, options: BackendOptions = {}): Pro
   };
   const channels = (options.channels ?? []).map((factory) => factory(deps));
   const readiness = new DatabaseProbe(config.db);
-  const app = createApp(deps, metrics, channels, readiness);
+  const databaseMetrics = registerDatabaseMetrics(metrics.registry, () => readiness.ping(config.db.readyTimeoutMs));
+  let started = false;
+  const app = createApp(deps, metrics, channels, {
+    database: readiness,
+    databaseMetrics,
+    started: () => started,
+  });
 
   const httpServer = createServer(app);
   httpServer.keepAliveTimeout = config.http.keepAliveTimeoutMs;
   httpServer.headersTimeout = config.http.headersTimeoutMs;
-  httpServer.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-    answerClientError(error, socket);
-  });
+  answerProtocolErrorsAsJson(httpServer);
   httpServer.on('upgrade', (req, socket, head) => {
     // Node gives upgrade sockets no error listener: a client that resets while it is answered (404, 503, 500) or
     // admitted would otherwise crash the process with an unhandled ECONNRESET.
@@ -138,11 +176,12 @@ export function createBackend(config: Config, options: BackendOptions = {}): Pro
     }
   });
   const metricsServer = createMetricsServer(metrics.registry);
+  answerProtocolErrorsAsJson(metricsServer);
 
   let shuttingDown: Promise<void> | undefined;
   async function shutdown(reason: string): Promise<void> {
     lifecycle.startDraining();
-    logger.info({ reason }, 'Draining: /ready answers 503, no new connections or upgrades');
+    logger.info({ reason }, 'Draining: /serving and /ready answer 503, no new connections or upgrades');
     const api = stopAccepting(httpServer, logger);
     await Promise.all(channels.map((channel) => channel.drain?.() ?? Promise.resolve()));
     await api.finish(config.shutdown.graceMs);
@@ -177,6 +216,7 @@ export function createBackend(config: Config, options: BackendOptions = {}): Pro
       await deps.users.warmUp();
       const port = await listenOn(httpServer, config.port);
       for (const channel of channels) channel.listening?.({ port });
+      started = true;
       logger.info({ port, metricsPort }, `API HTTP server running on port ${port}`);
       return { port, metricsPort };
     },

@@ -47,6 +47,16 @@ interface UserRow extends RowDataPacket {
 
 const USER_COLUMNS = 'id, username, role, disabled_at, created_at, updated_at';
 
+/**
+ * The `users.username` column is ASCII (every stored name passed `usernameSchema`). A name with any other character
+ * (Cyrillic, full-width, zero-width, U+FFFD from invalid UTF-8...) can match no row, and comparing it with the column
+ * makes MySQL fail with "Illegal mix of collations": such a name is a miss without a query.
+ */
+function storableUsername(username: string): string | undefined {
+  const normalised = username.trim().toLowerCase();
+  return /^[\x21-\x7e]{1,64}$/.test(normalised) ? normalised : undefined;
+}
+
 function toUser(row: UserRow): User {
   return {
     id: row.id,
@@ -76,9 +86,9 @@ export class UserRepository {
   }
 
   async findByUsername(username: string): Promise<User | undefined> {
-    const [rows] = await this.#pool.execute<UserRow[]>(`SELECT ${USER_COLUMNS} FROM users WHERE username = ?`, [
-      username.trim().toLowerCase(),
-    ]);
+    const name = storableUsername(username);
+    if (name === undefined) return undefined;
+    const [rows] = await this.#pool.execute<UserRow[]>(`SELECT ${USER_COLUMNS} FROM users WHERE username = ?`, [name]);
     return rows[0] ? toUser(rows[0]) : undefined;
   }
 
@@ -169,11 +179,13 @@ export class UserRepository {
   async verifyCredentials(username: string, password: string): Promise<User | undefined> {
     // Awaited on every path, so the one-off cost of making the dummy hash never marks the first unknown username.
     const dummy = await this.#dummy();
+    const name = storableUsername(username);
+    // Same work either way: a name that cannot exist still costs the (cheap) round trip and the bcrypt comparison.
     const [rows] = await this.#pool.execute<UserRow[]>(
       `SELECT ${USER_COLUMNS}, password_hash FROM users WHERE username = ?`,
-      [username.trim().toLowerCase()],
+      [name ?? ''],
     );
-    const row = rows[0];
+    const row = name === undefined ? undefined : rows[0];
     const tooLong = Buffer.byteLength(password, 'utf8') > PASSWORD_MAX_BYTES;
     const hash = row && !tooLong ? row.password_hash : dummy;
     const matches = await bcrypt.compare(password, hash);

@@ -1,3 +1,10 @@
 export { errorBody, errorHandler, HttpError, notFoundHandler } from './errors.js';
+export {
+  answerProtocolErrorsAsJson,
+  limitJsonDepth,
+  refuseDeclaredOversize,
+  requireHost,
+  requireUtf8Json,
+} from './guards.js';
 export { answerClientError, rejectUpgrade } from './upgrade.js';
 export { requestLogger } from './request-log.js';
