@@ -6,5 +6,5 @@ export {
   requireHost,
   requireUtf8Json,
 } from './guards.js';
-export { answerClientError, rejectUpgrade } from './upgrade.js';
+export { rejectUpgrade } from './upgrade.js';
 export { requestLogger } from './request-log.js';
