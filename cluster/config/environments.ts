@@ -20,6 +20,8 @@ export const clusterSettings: Readonly<Record<string, ClusterSettingsInput>> = {
     argocd: { repoUrl: gitRepository.url, targetRevision: gitRepository.targetRevision, adminEnabled: true },
     logRetentionDays: 30,
     ecrKeepImages: 300,
+    // Staging may lose a node to a Spot interruption: Karpenter drains it on the two-minute notice.
+    karpenter: { capacityTypes: ['spot', 'on-demand'], cpuLimit: 16 },
   },
   production: {
     adminRoleArn: 'arn:aws:iam::111111111111:role/PlatformAdmin',
@@ -35,6 +37,8 @@ export const clusterSettings: Readonly<Record<string, ClusterSettingsInput>> = {
     argocd: { repoUrl: gitRepository.url, targetRevision: gitRepository.targetRevision, adminEnabled: true },
     logRetentionDays: 365,
     ecrKeepImages: 300,
+    karpenter: { capacityTypes: ['on-demand'], cpuLimit: 64 },
+    cache: { maxEcpuPerSecond: 20_000, snapshotRetentionDays: 7 },
   },
 };
 

@@ -2,6 +2,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { z } from 'zod';
 import type { Environment } from '../../platform/environments.js';
 import { environmentSubnets } from '../../platform/network.js';
+import { baselineSettingsShape } from './baseline-schema.js';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 const LOG_RETENTION_DAYS = [
@@ -123,6 +124,7 @@ export const clusterSettingsSchema = z.object({
     .optional(),
   /** ECR keeps this many images; older ones expire (never set it below the releases you may roll back to). */
   ecrKeepImages: z.int().min(10),
+  ...baselineSettingsShape,
 });
 
 /** What a person writes in cluster/config/environments.ts. */

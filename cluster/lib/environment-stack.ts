@@ -10,6 +10,7 @@ import { recordedAvailabilityZones } from '../config/availability-zones.js';
 import type { ClusterConfig } from '../config/schema.js';
 import { ArgoCd, argoCdAdminPasswordCommand, argoCdLocalUrl, argoCdPortForwardCommand } from './addons/argocd/index.js';
 import { AwsLoadBalancerController } from './addons/aws-load-balancer-controller/index.js';
+import { ClusterBaseline } from './cluster-baseline/index.js';
 import { ExternalSecretsOperator } from './addons/external-secrets/index.js';
 import { KubePrometheusStack } from './addons/kube-prometheus-stack/index.js';
 import { MetricsServer } from './addons/metrics-server/index.js';
@@ -31,6 +32,7 @@ export class EnvironmentStack extends Stack {
   readonly externalSecrets: ExternalSecretsOperator;
   readonly argoCd: ArgoCd;
   readonly metricsServer: MetricsServer;
+  readonly baseline: ClusterBaseline;
   readonly clusterName: string;
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
@@ -86,10 +88,17 @@ export class EnvironmentStack extends Stack {
     // Managed nodes and their pods carry the EKS cluster security group.
     this.database.allowFrom(cluster.clusterSecurityGroup, 'MySQL from EKS nodes and pods');
 
+    this.baseline = new ClusterBaseline(this, 'Baseline', {
+      config: props.config,
+      vpc,
+      kubernetes: this.kubernetes,
+      clusterName: this.clusterName,
+    });
+
     const loadBalancerController = new AwsLoadBalancerController(this, 'AwsLoadBalancerController', { cluster });
     this.externalSecrets = new ExternalSecretsOperator(this, 'ExternalSecrets', {
       cluster,
-      secrets: [this.database.secret, this.jwtSecret.secret],
+      secrets: [this.database.secret, this.jwtSecret.secret, this.baseline.cache.secret],
       consumerNamespaces: [environment.namespace],
     });
     const monitoringStack = new KubePrometheusStack(this, 'KubePrometheusStack', { cluster });
@@ -118,6 +127,7 @@ export class EnvironmentStack extends Stack {
       this.externalSecrets,
       monitoringStack,
       this.metricsServer,
+      ...this.baseline.syncPrerequisites,
     );
 
     const certificate = new acm.Certificate(this, 'Certificate', {

@@ -64,7 +64,7 @@ for (const environment of environments) {
       assert.equal(secret.Properties.SecretString, undefined, 'no value in the template');
     });
 
-    it('gives the operator a role that may only GetSecretValue/DescribeSecret the database and JWT secrets', () => {
+    it('gives the operator a role that may only GetSecretValue/DescribeSecret the database, JWT and cache secrets', () => {
       const policies = resources(template(), 'AWS::IAM::Policy').filter(([id]) => id.startsWith('ExternalSecrets'));
       assert.equal(policies.length, 1);
       const [, policy] = policies[0]!;
@@ -74,7 +74,10 @@ for (const environment of environments) {
       assert.equal(statement.Effect, 'Allow');
       assert.deepEqual([...statement.Action].sort(), [...secretReadActions].sort());
       const names = statement.Resource.map((reference) => secretBehind(template(), reference).Properties.Name).sort();
-      assert.deepEqual(names, [environment.secrets.database, environment.secrets.jwt].sort());
+      assert.deepEqual(
+        names,
+        [environment.secrets.database, environment.secrets.jwt, environment.secrets.redis].sort(),
+      );
 
       const roleId = (policy.Properties.Roles as { Ref: string }[])[0]!.Ref;
       const role = allResources(template())[roleId]!;

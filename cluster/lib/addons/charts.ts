@@ -39,6 +39,22 @@ export const chartPins = {
     // in kube-system whatever the release namespace.
     namespace: 'kube-system',
   },
+  // Chart 2.41.0 ships Argo Rollouts v1.9.0 (argoproj/argo-helm, charts/argo-rollouts/Chart.yaml, July 2026).
+  argoRollouts: {
+    chart: 'argo-rollouts',
+    repository: 'https://argoproj.github.io/argo-helm',
+    version: '2.41.0',
+    release: 'argo-rollouts',
+    namespace: 'argo-rollouts',
+  },
+  // Chart 1.14.1 = Karpenter v1.14.1 (aws/karpenter-provider-aws, charts/karpenter/Chart.yaml, Aug 2026); OCI only.
+  karpenter: {
+    chart: 'karpenter',
+    repository: 'oci://public.ecr.aws/karpenter/karpenter',
+    version: '1.14.1',
+    release: 'karpenter',
+    namespace: 'karpenter',
+  },
 } as const satisfies Record<string, HelmChartPin>;
 
 /** aws-eks-v2 ships the IAM policy of each controller version it knows; v3.2.2 = chart 3.2.2 of aws/eks-charts. */

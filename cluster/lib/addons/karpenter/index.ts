@@ -1,0 +1,3 @@
+export * from './karpenter.js';
+export * from './node-pool.js';
+export * from './controller-policy.js';

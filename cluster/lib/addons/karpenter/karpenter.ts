@@ -1,0 +1,153 @@
+import { Duration, Stack, Tags, Validations } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { monitoring } from '../../../../platform/environments.js';
+import { chartPins } from '../charts.js';
+import { HelmAddon, type HelmChartPin } from '../helm-addon/index.js';
+import { karpenterControllerStatements, karpenterWildcardReasons } from './controller-policy.js';
+import { ec2NodeClass, nodePool, type KarpenterCapacity } from './node-pool.js';
+
+export interface KarpenterProps {
+  readonly cluster: eks.Cluster;
+  readonly clusterName: string;
+  /** The subnets Karpenter launches nodes into (tagged here for its subnet discovery). */
+  readonly nodeSubnets: readonly ec2.ISubnet[];
+  readonly capacity: KarpenterCapacity;
+  /** @default chartPins.karpenter */
+  readonly pin?: HelmChartPin;
+}
+
+export const karpenterServiceAccount = 'karpenter';
+
+/** EventBridge events Karpenter acts on before AWS takes an instance away (names as Karpenter's template uses). */
+export const interruptionEvents = {
+  ScheduledChange: { source: ['aws.health'], detailType: ['AWS Health Event'] },
+  SpotInterruption: { source: ['aws.ec2'], detailType: ['EC2 Spot Instance Interruption Warning'] },
+  Rebalance: { source: ['aws.ec2'], detailType: ['EC2 Instance Rebalance Recommendation'] },
+  InstanceStateChange: { source: ['aws.ec2'], detailType: ['EC2 Instance State-change Notification'] },
+  CapacityReservationInterruption: {
+    source: ['aws.ec2'],
+    detailType: ['EC2 Capacity Reservation Instance Interruption Warning'],
+  },
+} as const;
+
+/**
+ * Karpenter: node autoscaling for the workloads (the HPA's extra pods, zone-spread replicas), while the small
+ * managed node group keeps running the controllers (Karpenter included: its chart's default affinity keeps it off
+ * the nodes it launches). The node role, its EKS access entry, the interruption queue with its EventBridge rules,
+ * the pinned chart with the controller's scoped permissions, and the default EC2NodeClass and NodePool.
+ */
+export class Karpenter extends Construct {
+  readonly addon: HelmAddon;
+  readonly nodeRole: iam.Role;
+  readonly interruptionQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: KarpenterProps) {
+    super(scope, id);
+    validateCapacity(props.capacity);
+    const stack = Stack.of(this);
+    const pin = props.pin ?? chartPins.karpenter;
+    const subnetDiscoveryTag = { 'karpenter.sh/discovery': props.clusterName };
+    for (const subnet of props.nodeSubnets) Tags.of(subnet).add('karpenter.sh/discovery', props.clusterName);
+
+    // The same managed policies as the managed node group's role (what EKS documents for nodes), nothing more.
+    this.nodeRole = new iam.Role(this, 'NodeRole', {
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      description: `Nodes Karpenter launches for ${props.clusterName}`,
+      managedPolicies: ['AmazonEKSWorkerNodePolicy', 'AmazonEKS_CNI_Policy', 'AmazonEC2ContainerRegistryPullOnly'].map(
+        (name) => iam.ManagedPolicy.fromAwsManagedPolicyName(name),
+      ),
+    });
+    new eks.AccessEntry(this, 'NodeAccess', {
+      cluster: props.cluster,
+      principal: this.nodeRole.roleArn,
+      accessEntryType: eks.AccessEntryType.EC2_LINUX,
+      accessPolicies: [],
+    });
+
+    this.interruptionQueue = new sqs.Queue(this, 'InterruptionQueue', {
+      // Interruption notices are useful for two minutes at most.
+      retentionPeriod: Duration.minutes(5),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    for (const [name, pattern] of Object.entries(interruptionEvents)) {
+      new events.Rule(this, `${name}Rule`, {
+        description: `Karpenter interruption handling (${props.clusterName}): ${pattern.detailType[0]}`,
+        eventPattern: { source: [...pattern.source], detailType: [...pattern.detailType] },
+        targets: [new targets.SqsQueue(this.interruptionQueue)],
+      });
+    }
+
+    this.addon = new HelmAddon(this, 'Addon', {
+      cluster: props.cluster,
+      pin,
+      values: {
+        replicas: 2,
+        serviceAccount: { create: false, name: karpenterServiceAccount },
+        settings: { clusterName: props.clusterName, interruptionQueue: this.interruptionQueue.queueName },
+        serviceMonitor: { enabled: true, additionalLabels: { ...monitoring.prometheusSelectorLabels } },
+      },
+      serviceAccount: {
+        name: karpenterServiceAccount,
+        statements: karpenterControllerStatements({
+          clusterName: props.clusterName,
+          partition: stack.partition,
+          region: stack.region,
+          account: stack.account,
+          nodeRoleArn: this.nodeRole.roleArn,
+          interruptionQueueArn: this.interruptionQueue.queueArn,
+        }),
+      },
+    });
+
+    const tags = { 'karpenter.sh/discovery': props.clusterName };
+    this.addon.addManifest(
+      'NodeClassAndPool',
+      ec2NodeClass(
+        { clusterName: props.clusterName, nodeRoleName: this.nodeRole.roleName, subnetDiscoveryTag, tags },
+        props.capacity,
+      ),
+      nodePool(props.capacity),
+    );
+
+    for (const [resource, reason] of karpenterWildcardReasons(stack)) {
+      Validations.of(this.addon).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason });
+    }
+    this.acknowledgeFindings();
+  }
+
+  private acknowledgeFindings(): void {
+    Validations.of(this.nodeRole).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSWorkerNodePolicy]',
+      reason: 'Karpenter nodes join the cluster with the policy EKS requires of every node role.',
+    });
+    Validations.of(this.nodeRole).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKS_CNI_Policy]',
+      reason: 'The VPC CNI on Karpenter nodes assigns pod IP addresses from the VPC (node role, as EKS documents).',
+    });
+    Validations.of(this.nodeRole).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly]',
+      reason: 'The kubelet on Karpenter nodes pulls images from ECR: pull only, no listing or pushing.',
+    });
+    Validations.of(this.interruptionQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'Interruption notices expire within minutes (5-minute retention); a dead-letter queue would keep stale ' +
+        'notices nobody can act on.',
+    });
+  }
+}
+
+function validateCapacity(capacity: KarpenterCapacity): void {
+  if (capacity.capacityTypes.length === 0) throw new Error('Karpenter capacityTypes must name at least one type');
+  if (capacity.instanceCategories.length === 0) throw new Error('Karpenter instanceCategories must not be empty');
+  if (!Number.isInteger(capacity.cpuLimit) || capacity.cpuLimit < 2) {
+    throw new Error(`Karpenter cpuLimit must be an integer of at least 2 vCPUs, got ${capacity.cpuLimit}`);
+  }
+}

@@ -1,0 +1,2 @@
+export * from './cluster-baseline.js';
+export type * from './cluster-baseline-props.js';
