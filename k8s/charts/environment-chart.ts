@@ -5,6 +5,8 @@ import { externalSecrets, gitRepository, imageRepository, monitoring } from '../
 import { databaseName, service } from '../../platform/service.js';
 import type { Environment } from '../../platform/environments.js';
 import type { ServerContract } from '../../platform/server-contract.js';
+import { CanaryAnalysis, podTemplateHashLabel } from '../lib/canary-analysis/index.js';
+import type { CanaryAnalysisProps } from '../lib/canary-analysis/index.js';
 import { ExternalSecret, databaseEntries, jwtEntries } from '../lib/external-secrets/index.js';
 import { AlbIngress } from '../lib/ingress/index.js';
 import { commonLabels, components, instanceName } from '../lib/labels.js';
@@ -12,7 +14,7 @@ import { MigrationJob } from '../lib/migration-job/index.js';
 import { Monitoring } from '../lib/monitoring/index.js';
 import { ServerNetworkPolicy } from '../lib/network-policy/index.js';
 import { WebService, containerName, portNames } from '../lib/web-service/index.js';
-import type { ReplicaRange } from '../lib/web-service/index.js';
+import type { CanaryProps, ReplicaRange } from '../lib/web-service/index.js';
 import { syncWaves } from '../lib/sync-waves.js';
 
 export interface EnvironmentChartProps extends ChartProps {
@@ -22,6 +24,22 @@ export interface EnvironmentChartProps extends ChartProps {
   readonly contract: ServerContract;
   /** @default 3–10 in production, 2–4 elsewhere */
   readonly replicas?: ReplicaRange;
+}
+
+/** How a release reaches an environment's users: weights and how long each analysis step measures. */
+export interface CanaryPlan {
+  readonly weights: CanaryProps['weights'];
+  readonly analysis: Pick<CanaryAnalysisProps, 'interval' | 'count' | 'failureLimit'>;
+}
+
+/**
+ * Production: 10 % for five one-minute measurements, then 50 % for five more, then everything. Staging (fewer users,
+ * less signal): one 50 % step measured three times, so a merge reaches staging in minutes.
+ */
+export function canaryPlan(env: Environment): CanaryPlan {
+  return env.production
+    ? { weights: [10, 50], analysis: { interval: '1m', count: 5, failureLimit: 1 } }
+    : { weights: [50], analysis: { interval: '1m', count: 3, failureLimit: 1 } };
 }
 
 /** The server's plain configuration in the cluster; secrets come from the ExternalSecret. */
@@ -78,6 +96,14 @@ export class EnvironmentChart extends Chart {
       environment: { NODE_ENV: environment.NODE_ENV, DB_NAME: databaseName, LOG_LEVEL: environment.LOG_LEVEL },
     });
 
+    const plan = canaryPlan(env);
+    const analysis = new CanaryAnalysis(this, 'canary-analysis', {
+      name: `${name}-canary`,
+      namespace: env.namespace,
+      job: name,
+      ...plan.analysis,
+    });
+
     this.webService = new WebService(this, 'server', {
       env,
       name,
@@ -90,6 +116,8 @@ export class EnvironmentChart extends Chart {
         [...databaseEntries(env), ...jwtEntries(env)].map((entry) => [entry.secretKey, entry.secretKey]),
       ),
       replicas,
+      canary: { weights: plan.weights, analysisTemplate: analysis.template.name },
+      ingressName: name,
     });
 
     new AlbIngress(this, 'ingress', {
@@ -99,6 +127,9 @@ export class EnvironmentChart extends Chart {
       servicePort: contract.httpPort,
       contract,
       loadBalancerName: instanceName(env),
+      canary: { stableService: this.webService.stableService.name, canaryService: this.webService.canaryService.name },
+      // Deleting production's Ingress (or its Application) must not delete the ALB whose DNS name clients use.
+      deletionProtection: env.production,
       tags: { Service: service.name, Environment: env.name },
     });
 
@@ -118,7 +149,9 @@ export class EnvironmentChart extends Chart {
       serviceSelector: this.webService.selectorLabels,
       metricsPortName: portNames.metrics,
       metricsPath: contract.paths.metrics,
-      deploymentName: name,
+      // The canary analysis tells canary from stable series by the ReplicaSet's pod-template hash.
+      podTargetLabels: [podTemplateHashLabel.pod],
+      workloadName: name,
       containerName,
       prometheusSelectorLabels: monitoring.prometheusSelectorLabels,
       grafanaDashboardLabels: monitoring.grafanaDashboardLabels,

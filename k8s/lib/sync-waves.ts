@@ -10,10 +10,11 @@
  *   1 migration         the migration Job; the sync stops here if it fails, so no pod of the new release starts on an
  *                       old schema.
  * Sync:
- *   0 foundation        ServiceAccount, app ExternalSecret, NetworkPolicy, monitoring objects.
- *   1 traffic           Service and Ingress: the ALB target group must exist before pods are created, otherwise the
- *                       controller's webhook injects no readiness gate into them.
- *   2 workload          Deployment, HorizontalPodAutoscaler, PodDisruptionBudget.
+ *   0 foundation        ServiceAccount, app ExternalSecret, NetworkPolicy, monitoring objects, AnalysisTemplate.
+ *   1 traffic           root, stable and canary Services and the Ingress (rendered with its 100 % stable action):
+ *                       the ALB target groups must exist before pods are created, otherwise the controller's
+ *                       webhook injects no readiness gate into them.
+ *   2 workload          Rollout, HorizontalPodAutoscaler, PodDisruptionBudget.
  */
 export const syncWaves = {
   migrationSecret: 0,

@@ -33,7 +33,7 @@ describe('npm run synth', () => {
     const root = mkdtempSync(join(tmpdir(), 'k8s-render-demo-'));
     render(root, [...environments, demo], () => 'abc1234');
     const files = readTree(root, '.');
-    assert.ok(files.get('charts-out/demo/Deployment.desktop-backend.yaml')?.includes(':abc1234'));
+    assert.ok(files.get('charts-out/demo/Rollout.desktop-backend.yaml')?.includes(':abc1234'));
     assert.ok(files.get('argocd/Application.desktop-backend-demo.yaml')?.includes('path: charts-out/demo'));
     assert.ok(files.get('argocd/AppProject.desktop-backend.yaml')?.includes('namespace: desktop-backend-demo'));
   });

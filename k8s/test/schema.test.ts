@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { AnalysisTemplate } from '@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/AnalysisTemplate';
+import { Rollout } from '@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/Rollout';
 import { AppProject } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject';
 import { Application } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application';
 import { ExternalSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret';
 import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
-import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
@@ -27,7 +28,6 @@ const models: Record<string, (object: KubeObject) => Validatable> = {
   'v1/ConfigMap': (object) => new ConfigMap(object),
   'v1/Service': (object) => new Service(object),
   'v1/ServiceAccount': (object) => new ServiceAccount(object),
-  'apps/v1/Deployment': (object) => new Deployment(object),
   'autoscaling/v2/HorizontalPodAutoscaler': (object) => new HorizontalPodAutoscaler(object as never),
   'batch/v1/Job': (object) => new Job(object),
   'networking.k8s.io/v1/Ingress': (object) => new Ingress(object),
@@ -38,6 +38,8 @@ const models: Record<string, (object: KubeObject) => Validatable> = {
   'monitoring.coreos.com/v1/PrometheusRule': (object) => new PrometheusRule(object as never),
   'argoproj.io/v1alpha1/AppProject': (object) => new AppProject(object as never),
   'argoproj.io/v1alpha1/Application': (object) => new Application(object as never),
+  'argoproj.io/v1alpha1/Rollout': (object) => new Rollout(object as never),
+  'argoproj.io/v1alpha1/AnalysisTemplate': (object) => new AnalysisTemplate(object as never),
 };
 
 /**
@@ -83,13 +85,18 @@ describe('rendered objects', () => {
   });
 
   it('the schema check catches a broken object (so the test above can fail)', () => {
-    const deployment = renderedFiles.flatMap((file) => file.objects).find((object) => object.kind === 'Deployment')!;
-    const broken = structuredClone(deployment) as KubeObject & {
-      spec: { template: { spec: { containers: unknown } } };
-    };
-    broken.spec.template.spec.containers = 'server';
+    const objects = renderedFiles.flatMap((file) => file.objects);
+    const rollout = objects.find((object) => object.kind === 'Rollout')!;
+    const broken = structuredClone(rollout) as KubeObject & { spec: { strategy: { canary: { steps: unknown } } } };
+    broken.spec.strategy.canary.steps = 'setWeight 10';
     assert.throws(() => {
-      models['apps/v1/Deployment']!(broken).validate();
+      models['argoproj.io/v1alpha1/Rollout']!(broken).validate();
+    });
+    const template = objects.find((object) => object.kind === 'AnalysisTemplate')!;
+    const brokenTemplate = structuredClone(template) as KubeObject & { spec: { metrics: { provider: unknown }[] } };
+    brokenTemplate.spec.metrics[0]!.provider = 'prometheus';
+    assert.throws(() => {
+      models['argoproj.io/v1alpha1/AnalysisTemplate']!(brokenTemplate).validate();
     });
   });
 });

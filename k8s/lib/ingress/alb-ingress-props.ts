@@ -6,7 +6,10 @@ export interface AlbIngressProps {
   readonly name: string;
   /** Public host: the rule's host and the TLS host the controller discovers an ACM certificate for. */
   readonly host: string;
-  /** The Service and its port that receives all traffic (HTTP API and the WebSocket upgrade). */
+  /**
+   * The Service the rule names. With `canary`, the root Service of the Rollout: its ALB action, not its endpoints,
+   * decides where traffic goes. Without, the Service that receives all traffic (HTTP API and WebSocket upgrade).
+   */
   readonly service: kplus.Service;
   readonly servicePort: number;
   /** Idle timeout, health-check path and drain timing come from the server contract. */
@@ -22,6 +25,15 @@ export interface AlbIngressProps {
     readonly healthyThreshold: number;
     readonly unhealthyThreshold: number;
   };
+  /**
+   * Argo Rollouts canary: the rule forwards through the action `alb.ingress.kubernetes.io/actions.<service>`, a
+   * weighted forward to these two Services that Argo Rollouts rewrites at each step. Rendered at 100 % stable, so
+   * the ALB and its target groups exist (and pods get their readiness gates) before the first Rollout.
+   * @default no canary: the rule sends straight to `service`
+   */
+  readonly canary?: { readonly stableService: string; readonly canaryService: string };
+  /** Refuse to delete the load balancer (AWS attribute deletion_protection.enabled). @default false */
+  readonly deletionProtection?: boolean;
   /** AWS tags of the load balancer and target groups. @default no tags */
   readonly tags?: Readonly<Record<string, string>>;
 }

@@ -1,3 +1,4 @@
+import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { components, labelKeys } from '../labels.js';
@@ -25,6 +26,27 @@ export const albAnnotations = {
   successCodes: 'alb.ingress.kubernetes.io/success-codes',
   tags: 'alb.ingress.kubernetes.io/tags',
 } as const;
+
+/** The action annotation the controller reads for a rule whose backend port is `use-annotation`. */
+export function albActionAnnotation(serviceName: string): string {
+  return `alb.ingress.kubernetes.io/actions.${serviceName}`;
+}
+
+/**
+ * The weighted forward Argo Rollouts writes when no canary runs (its ALBAction JSON, same field order), so the
+ * rendered value and the controller's steady state agree.
+ */
+export function stableForwardAction(canary: { stableService: string; canaryService: string }, port: number): string {
+  return JSON.stringify({
+    Type: 'forward',
+    ForwardConfig: {
+      TargetGroups: [
+        { ServiceName: canary.canaryService, ServicePort: String(port), Weight: 0 },
+        { ServiceName: canary.stableService, ServicePort: String(port), Weight: 100 },
+      ],
+    },
+  });
+}
 
 /**
  * How long the ALB keeps a deregistering target draining. The pod is deregistered when it starts terminating; it
@@ -105,6 +127,7 @@ export class AlbIngress extends Construct {
       [albAnnotations.loadBalancerAttributes]: stringMap({
         'idle_timeout.timeout_seconds': contract.loadBalancerIdleTimeoutSeconds,
         'routing.http.drop_invalid_header_fields.enabled': 'true',
+        ...(props.deletionProtection ? { 'deletion_protection.enabled': 'true' } : {}),
       }),
       [albAnnotations.targetGroupAttributes]: stringMap({
         'deregistration_delay.timeout_seconds': deregistrationDelaySeconds(contract),
@@ -120,6 +143,9 @@ export class AlbIngress extends Construct {
       [albAnnotations.successCodes]: '200',
     };
     if (props.tags) annotations[albAnnotations.tags] = stringMap(props.tags);
+    if (props.canary) {
+      annotations[albActionAnnotation(props.service.name)] = stableForwardAction(props.canary, props.servicePort);
+    }
 
     this.ingress = new kplus.Ingress(this, 'ingress', {
       metadata: { name: props.name, labels: { [labelKeys.component]: components.server }, annotations },
@@ -135,5 +161,11 @@ export class AlbIngress extends Construct {
         },
       ],
     });
+    if (props.canary) {
+      // The controller then reads the action annotation named after the Service instead of its endpoints.
+      ApiObject.of(this.ingress).addJsonPatch(
+        JsonPatch.replace('/spec/rules/0/http/paths/0/backend/service/port', { name: 'use-annotation' }),
+      );
+    }
   }
 }

@@ -7,6 +7,7 @@ export const defaultThresholds: AlertThresholds = {
   p99LatencySeconds: 1,
   restarts: 3,
   wsDropRatio: 0.1,
+  unavailableRatio: 0.5,
   eventLagP99Seconds: 2,
 };
 
@@ -14,6 +15,7 @@ export const alertNames = {
   errorRatio: 'DesktopBackendHighErrorRatio',
   latency: 'DesktopBackendHighLatency',
   notReady: 'DesktopBackendPodsNotReady',
+  databaseUnavailable: 'DesktopBackendDatabaseUnavailable',
   restarts: 'DesktopBackendRestarting',
   wsDrops: 'DesktopBackendWebSocketDropSpike',
   eventLag: 'DesktopBackendEventDeliveryLag',
@@ -23,7 +25,7 @@ export const alertNames = {
 export function alertRuleGroups(props: MonitoringProps): RuleGroup[] {
   const t = { ...defaultThresholds, ...props.thresholds };
   // ServiceMonitor targets get job=<Service name> and namespace=<namespace>.
-  const app = `namespace="${props.namespace}", job="${props.deploymentName}"`;
+  const app = `namespace="${props.namespace}", job="${props.workloadName}"`;
   const ksm = `namespace="${props.namespace}"`;
   const http = metricNames.httpRequestDuration;
   const p99 = (histogram: string) => `histogram_quantile(0.99, sum by (le) (rate(${histogram}_bucket{${app}}[5m])))`;
@@ -32,7 +34,7 @@ export function alertRuleGroups(props: MonitoringProps): RuleGroup[] {
     alert: name,
     expr,
     for: forDuration,
-    labels: { severity, service: props.deploymentName, environment: props.environmentName },
+    labels: { severity, service: props.workloadName, environment: props.environmentName },
     annotations: {
       summary,
       description: `${summary} (namespace ${props.namespace}).`,
@@ -58,13 +60,25 @@ export function alertRuleGroups(props: MonitoringProps): RuleGroup[] {
           'warning',
           `HTTP p99 latency is above ${t.p99LatencySeconds}s`,
         ),
-        // Available = ready (and past its ALB readiness gate); a rollout makes this positive only briefly.
+        // Ready = the readiness probe (starting or draining only) and the ALB readiness gates pass. Pods of the
+        // Rollout's ReplicaSets, stable and canary; a rollout step makes this positive only briefly.
         alert(
           alertNames.notReady,
-          `${metricNames.deploymentUnavailableReplicas}{${ksm}, deployment="${props.deploymentName}"} > 0`,
+          `sum(${metricNames.podReady}{${ksm}, condition="false"} * on (namespace, pod) group_left () ` +
+            `${metricNames.podOwner}{${ksm}, owner_kind="ReplicaSet", owner_name=~"${props.workloadName}-[a-z0-9]+"}) > 0`,
           '10m',
           'warning',
           'Server pods are failing readiness',
+        ),
+        // The readiness probe deliberately ignores the shared database (pods stay in the ALB during an outage), so
+        // the outage shows here instead: DB-bound requests answer 503 database_unavailable. `curl /ready` on a pod
+        // names the cause.
+        alert(
+          alertNames.databaseUnavailable,
+          `sum(rate(${http}_count{${app}, status="503"}[2m])) / sum(rate(${http}_count{${app}}[2m])) > ${t.unavailableRatio}`,
+          '2m',
+          'critical',
+          `More than ${t.unavailableRatio * 100}% of HTTP responses are 503: the database is likely unreachable`,
         ),
         alert(
           alertNames.restarts,

@@ -4,7 +4,10 @@ import { serverMetricNames } from '../../../platform/metric-names.js';
 export const metricNames = {
   ...serverMetricNames,
   /** kube-state-metrics (kube-prometheus-stack). */
-  deploymentUnavailableReplicas: 'kube_deployment_status_replicas_unavailable',
+  /** Gauge labelled pod and condition (true/false/unknown): the pod's Ready condition, readiness gates included. */
+  podReady: 'kube_pod_status_ready',
+  /** Info gauge labelled pod, owner_kind and owner_name: which ReplicaSet or Job created a pod. */
+  podOwner: 'kube_pod_owner',
   containerRestarts: 'kube_pod_container_status_restarts_total',
 } as const;
 

@@ -11,6 +11,8 @@ export interface AlertThresholds {
   readonly wsDropRatio: number;
   /** p99 event delivery lag in seconds. @default 2 */
   readonly eventLagP99Seconds: number;
+  /** Share of 503 among all HTTP responses over 2 minutes that signals a database outage. @default 0.5 */
+  readonly unavailableRatio: number;
 }
 
 export interface MonitoringProps {
@@ -26,8 +28,11 @@ export interface MonitoringProps {
   readonly metricsPortName: string;
   /** HTTP path of the metrics endpoint. */
   readonly metricsPath: string;
-  /** The Deployment and container the kube-state-metrics alerts watch. */
-  readonly deploymentName: string;
+  /**
+   * The Rollout (its ReplicaSets are named `<workloadName>-<hash>`) and container the kube-state-metrics alerts
+   * watch; also the Service the metrics are scraped through (the series' `job`).
+   */
+  readonly workloadName: string;
   readonly containerName: string;
   /** Labels the Prometheus instance selects ServiceMonitors and PrometheusRules by. */
   readonly prometheusSelectorLabels: Labels;
@@ -39,4 +44,6 @@ export interface MonitoringProps {
   readonly thresholds?: Partial<AlertThresholds>;
   /** @default 30s */
   readonly scrapeInterval?: string;
+  /** Pod labels copied onto every scraped series. @default none */
+  readonly podTargetLabels?: readonly string[];
 }

@@ -20,6 +20,7 @@ function validateProps(id: string, props: MonitoringProps): void {
     .integer('thresholds.restarts', t.restarts, 1)
     .number('thresholds.wsDropRatio', t.wsDropRatio, 0, 1)
     .number('thresholds.eventLagP99Seconds', t.eventLagP99Seconds, 0)
+    .number('thresholds.unavailableRatio', t.unavailableRatio, 0, 1)
     .check(
       props.scrapeInterval === undefined || /^[1-9]\d*(s|m)$/.test(props.scrapeInterval),
       'scrapeInterval',
@@ -53,6 +54,7 @@ export class Monitoring extends Construct {
         spec: {
           selector: { matchLabels: props.serviceSelector },
           namespaceSelector: { matchNames: [props.namespace] },
+          ...(props.podTargetLabels ? { podTargetLabels: [...props.podTargetLabels] } : {}),
           endpoints: [
             {
               port: props.metricsPortName,
@@ -81,7 +83,7 @@ export class Monitoring extends Construct {
           uid: props.name,
           title: `Desktop backend (${props.environmentName})`,
           namespace: props.namespace,
-          job: props.deploymentName,
+          job: props.workloadName,
         }),
       },
     });

@@ -1,19 +1,16 @@
-import { ApiObject, Chart, Duration, JsonPatch, Size } from 'cdk8s';
+import { Rollout } from '@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/Rollout';
+import { ApiObject, Chart, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
+import { canaryAnalysisArgs } from '../canary-analysis/index.js';
 import { components, labelKeys, selectorLabels } from '../labels.js';
-import type { Labels } from '../labels.js';
-import {
-  environmentVariables,
-  podTemplatePatches,
-  restrictedContainerSecurity,
-  restrictedPodSecurity,
-} from '../pod-security.js';
 import { syncWave, syncWaves } from '../sync-waves.js';
+import { typedApiObject } from '../typed-object.js';
 import { validate } from '../validation.js';
+import { portNames, serverPodTemplate } from './server-pod-template.js';
 import type { ComputeResources, ScaleDownLimit, WebServiceProps } from './web-service-props.js';
 
-export const containerName = 'server';
+export { containerName, portNames, terminationGracePeriodSeconds } from './server-pod-template.js';
 
 /**
  * Scale-in is slow on purpose: every pod removed closes its WebSockets (1001) and its clients reconnect and log in
@@ -21,31 +18,26 @@ export const containerName = 'server';
  */
 export const defaultScaleDown: ScaleDownLimit = { pods: 2, period: Duration.minutes(5) };
 
-export const portNames = { http: 'http', metrics: 'metrics' } as const;
-
 const defaultResources: ComputeResources = {
-  cpuRequest: kplus.Cpu.millis(250),
-  cpuLimit: kplus.Cpu.units(1),
-  memoryRequest: Size.mebibytes(256),
-  memoryLimit: Size.mebibytes(512),
+  cpuRequestMillis: 250,
+  cpuLimitMillis: 1000,
+  memoryRequestMebibytes: 256,
+  memoryLimitMebibytes: 512,
 };
 
+/** Argo Rollouts' default, explicit: the ALB controller's time to register the new stable pods before the old go. */
+const defaultScaleDownDelaySeconds = 30;
+
 /**
- * Grace period the kubelet gives a terminating pod: the preStop sleep, then the server's own shutdown (which forces
- * everything closed at SHUTDOWN_FORCE_MS), then a margin, so SIGKILL never cuts a drain short.
+ * Stakater Reloader (installed by cluster/ with Argo Rollouts support) restarts the Rollout's pods when this Secret
+ * changes, e.g. after Secrets Manager rotated the database password and ESO refreshed the Secret. The restart is a
+ * new pod template revision, so it goes through the same canary steps and analysis as a release.
  */
-export function terminationGracePeriodSeconds(props: Pick<WebServiceProps, 'contract' | 'terminationMarginSeconds'>) {
-  const { preStopSleepSeconds, shutdownForceMs } = props.contract;
-  return preStopSleepSeconds + Math.ceil(shutdownForceMs / 1000) + (props.terminationMarginSeconds ?? 5);
-}
+export const reloaderSecretAnnotation = 'secret.reloader.stakater.com/reload';
 
-function cpuMillis(cpu: kplus.Cpu): number {
-  return cpu.amount.endsWith('m') ? Number(cpu.amount.slice(0, -1)) : Number(cpu.amount) * 1000;
-}
-
-/** Refuses props that would render a workload Kubernetes refuses or that could not serve. */
+/** Refuses props that would render a workload Kubernetes or Argo Rollouts refuses, or that could not serve. */
 function validateProps(id: string, props: WebServiceProps): void {
-  const { replicas, scaleDown, resources } = props;
+  const { replicas, scaleDown, resources, canary } = props;
   const check = validate(`WebService "${id}"`)
     .dnsLabel('name', props.name)
     .check(
@@ -66,151 +58,131 @@ function validateProps(id: string, props: WebServiceProps): void {
     )
     .integer('terminationMarginSeconds', props.terminationMarginSeconds, 0, 600)
     .dnsLabel('secretName', props.secretName)
+    .dnsLabel('ingressName', props.ingressName)
     .variableNames('environment', Object.keys(props.environment))
-    .variableNames('secretEnvironment', Object.keys(props.secretEnvironment));
+    .variableNames('secretEnvironment', Object.keys(props.secretEnvironment))
+    .check(canary.weights.length > 0, 'canary.weights', 'must hold at least one step')
+    .check(
+      canary.weights.every((weight, index) => index === 0 || weight > (canary.weights[index - 1] ?? 0)),
+      'canary.weights',
+      `must increase step by step (got ${canary.weights.join(', ')})`,
+    )
+    .dnsLabel('canary.analysisTemplate', canary.analysisTemplate)
+    .integer('canary.scaleDownDelaySeconds', canary.scaleDownDelaySeconds, 0, 3600);
+  for (const weight of canary.weights) check.integer('canary.weights', weight, 1, 99);
   for (const variable of Object.keys(props.secretEnvironment)) {
     check.check(!(variable in props.environment), 'secretEnvironment', `repeats ${variable}, already a plain variable`);
   }
   if (resources) {
     check
-      .check(cpuMillis(resources.cpuRequest) > 0, 'resources.cpuRequest', 'must be above zero')
-      .check(resources.memoryRequest.toMebibytes() > 0, 'resources.memoryRequest', 'must be above zero')
+      .integer('resources.cpuRequestMillis', resources.cpuRequestMillis, 1)
+      .integer('resources.memoryRequestMebibytes', resources.memoryRequestMebibytes, 1)
       .check(
-        cpuMillis(resources.cpuLimit) >= cpuMillis(resources.cpuRequest),
-        'resources.cpuLimit',
-        'must not be below resources.cpuRequest',
+        resources.cpuLimitMillis >= resources.cpuRequestMillis,
+        'resources.cpuLimitMillis',
+        'must not be below resources.cpuRequestMillis',
       )
       .check(
-        resources.memoryLimit.toMebibytes() >= resources.memoryRequest.toMebibytes(),
-        'resources.memoryLimit',
-        'must not be below resources.memoryRequest',
+        resources.memoryLimitMebibytes >= resources.memoryRequestMebibytes,
+        'resources.memoryLimitMebibytes',
+        'must not be below resources.memoryRequestMebibytes',
       );
   }
   check.done();
 }
 
 /**
- * The server: ServiceAccount, Deployment (restricted pod, probes from the server contract, preStop sleep, zone
- * spread, no replica count), ClusterIP Service with the HTTP and metrics ports, PodDisruptionBudget and CPU HPA.
+ * The server as an Argo Rollouts canary behind the ALB: ServiceAccount; a root Service the Ingress names (its ALB
+ * action is the weighted forward to the stable and canary Services, which Argo Rollouts pins to a ReplicaSet each);
+ * the Rollout (no replica count, the HPA owns it); PodDisruptionBudget and a CPU HPA that target all server pods.
  */
 export class WebService extends Construct {
-  readonly deployment: kplus.Deployment;
+  readonly rollout: ApiObject;
+  /** Selects every server pod, stable and canary: the metrics scrape and the Ingress rule's name. */
   readonly service: kplus.Service;
+  readonly stableService: kplus.Service;
+  readonly canaryService: kplus.Service;
   /** The server pods, for NetworkPolicies. */
   readonly pods: kplus.IPodSelector;
-  /** Labels the Service, PDB, HPA target and NetworkPolicy select the server pods by. */
-  readonly selectorLabels: Labels;
+  /** Labels the Services, PDB and NetworkPolicy select the server pods by. */
+  readonly selectorLabels: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: WebServiceProps) {
     validateProps(id, props);
     super(scope, id);
-    const { contract, name } = props;
-    const resources = props.resources ?? defaultResources;
+    const { contract, name, canary } = props;
     const scaleDown = props.scaleDown ?? defaultScaleDown;
     this.selectorLabels = selectorLabels(props.env, components.server);
     const componentLabel = { [labelKeys.component]: components.server };
+    const metadata = (objectName: string, wave: number, annotations: Record<string, string> = {}) => ({
+      name: objectName,
+      labels: componentLabel,
+      annotations: { ...syncWave(wave), ...annotations },
+    });
 
     const serviceAccount = new kplus.ServiceAccount(this, 'service-account', {
-      metadata: { name, labels: componentLabel, annotations: syncWave(syncWaves.foundation) },
+      metadata: metadata(name, syncWaves.foundation),
       // The server never talks to the Kubernetes API.
       automountToken: false,
     });
 
-    const tmp = kplus.Volume.fromEmptyDir(this, 'tmp', 'tmp', { sizeLimit: props.tmpSizeLimit ?? Size.mebibytes(64) });
-    const secret = kplus.Secret.fromSecretName(this, 'secret', props.secretName);
+    const httpPort = { name: portNames.http, port: contract.httpPort, targetPort: contract.httpPort };
+    this.service = this.clusterIpService('service', metadata(name, syncWaves.traffic), [
+      httpPort,
+      { name: portNames.metrics, port: contract.metricsPort, targetPort: contract.metricsPort },
+    ]);
+    // HTTP only: the ALB's target groups. No metrics port, so the ServiceMonitor scrapes each pod once (root).
+    this.stableService = this.clusterIpService('stable', metadata(`${name}-stable`, syncWaves.traffic), [httpPort]);
+    this.canaryService = this.clusterIpService('canary', metadata(`${name}-canary`, syncWaves.traffic), [httpPort]);
 
-    const envVariables = environmentVariables(props.environment, secret, props.secretEnvironment);
-
-    this.deployment = new kplus.Deployment(this, 'deployment', {
-      metadata: { name, labels: componentLabel, annotations: syncWave(syncWaves.workload) },
-      // Stable, readable selectors instead of cdk8s-plus's generated `cdk8s.io/metadata.addr`.
-      select: false,
-      podMetadata: {
-        labels: { ...Chart.of(this).labels, ...this.selectorLabels, [labelKeys.version]: props.version },
-      },
-      serviceAccount,
-      automountServiceAccountToken: false,
-      securityContext: restrictedPodSecurity(contract),
-      terminationGracePeriod: Duration.seconds(terminationGracePeriodSeconds(props)),
-      // A new pod must pass its ALB readiness gate before an old one goes: capacity never drops during a rollout.
-      strategy: kplus.DeploymentStrategy.rollingUpdate({
-        maxSurge: kplus.PercentOrAbsolute.absolute(1),
-        maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
-      }),
-      revisionHistoryLimit: 5,
-      volumes: [tmp],
-      containers: [
-        {
-          name: containerName,
-          image: props.image,
-          imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-          command: [...contract.image.serverCommand],
-          workingDir: contract.image.workdir,
-          ports: [
-            { name: portNames.http, number: contract.httpPort },
-            { name: portNames.metrics, number: contract.metricsPort },
-          ],
-          envVariables,
-          resources: {
-            cpu: { request: resources.cpuRequest, limit: resources.cpuLimit },
-            memory: { request: resources.memoryRequest, limit: resources.memoryLimit },
-          },
-          securityContext: restrictedContainerSecurity(contract),
-          // Up to a minute to boot; liveness and readiness only start counting once it answers.
-          startup: kplus.Probe.fromHttpGet(contract.paths.liveness, {
-            port: contract.httpPort,
-            periodSeconds: Duration.seconds(2),
-            timeoutSeconds: Duration.seconds(2),
-            failureThreshold: 30,
-          }),
-          readiness: kplus.Probe.fromHttpGet(contract.paths.readiness, {
-            port: contract.httpPort,
-            periodSeconds: Duration.seconds(5),
-            timeoutSeconds: Duration.seconds(2),
-            failureThreshold: 2,
-          }),
-          liveness: kplus.Probe.fromHttpGet(contract.paths.liveness, {
-            port: contract.httpPort,
-            periodSeconds: Duration.seconds(10),
-            timeoutSeconds: Duration.seconds(2),
-            failureThreshold: 3,
-          }),
-          volumeMounts: [{ path: '/tmp', volume: tmp }],
-        },
-      ],
+    const template = serverPodTemplate({
+      props,
+      resources: props.resources ?? defaultResources,
+      labels: { ...Chart.of(this).labels, ...this.selectorLabels },
+      selectorLabels: this.selectorLabels,
+      serviceAccountName: serviceAccount.name,
     });
-    this.deployment.select(kplus.LabelSelector.of({ labels: this.selectorLabels }));
+
+    this.rollout = typedApiObject(
+      this,
+      'rollout',
+      new Rollout({
+        metadata: metadata(name, syncWaves.workload, { [reloaderSecretAnnotation]: props.secretName }),
+        spec: {
+          selector: { matchLabels: { ...this.selectorLabels } },
+          template,
+          revisionHistoryLimit: 5,
+          // A release whose pods never turn ready (image missing, crash loop) is aborted and traffic stays stable.
+          progressDeadlineSeconds: 600,
+          progressDeadlineAbort: true,
+          strategy: {
+            canary: {
+              stableService: this.stableService.name,
+              canaryService: this.canaryService.name,
+              trafficRouting: {
+                alb: { ingress: props.ingressName, rootService: name, servicePort: contract.httpPort },
+              },
+              // Stable keeps its full size until the canary has passed every step: an abort loses no capacity.
+              dynamicStableScale: false,
+              maxSurge: '25%',
+              maxUnavailable: 0,
+              scaleDownDelaySeconds: canary.scaleDownDelaySeconds ?? defaultScaleDownDelaySeconds,
+              abortScaleDownDelaySeconds: 30,
+              steps: canary.weights.flatMap((weight) => [
+                { setWeight: weight },
+                { analysis: { templates: [{ templateName: canary.analysisTemplate }], args: canaryAnalysisArgs } },
+              ]),
+            },
+          },
+        },
+      }),
+    );
     this.pods = kplus.Pods.select(this, 'pods', { labels: this.selectorLabels });
 
-    // Fields cdk8s-plus has no API for (checked in cdk8s-plus-34): patched onto the rendered Deployment.
-    const deploymentObject = ApiObject.of(this.deployment);
-    deploymentObject.addJsonPatch(
-      ...podTemplatePatches,
-      // The kubelet waits before sending SIGTERM so the ALB and kube-proxy stop routing to the pod first.
-      JsonPatch.add('/spec/template/spec/containers/0/lifecycle', {
-        preStop: { sleep: { seconds: contract.preStopSleepSeconds } },
-      }),
-      JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [
-        this.spreadConstraint('topology.kubernetes.io/zone', 'DoNotSchedule'),
-        this.spreadConstraint('kubernetes.io/hostname', 'ScheduleAnyway'),
-      ]),
-    );
-
-    this.service = new kplus.Service(this, 'service', {
-      metadata: { name, labels: componentLabel, annotations: syncWave(syncWaves.traffic) },
-      type: kplus.ServiceType.CLUSTER_IP,
-      ports: [
-        { name: portNames.http, port: contract.httpPort, targetPort: contract.httpPort },
-        { name: portNames.metrics, port: contract.metricsPort, targetPort: contract.metricsPort },
-      ],
-    });
-    for (const [key, value] of Object.entries(this.selectorLabels)) this.service.selectLabel(key, value);
-    // cdk8s-plus renders an empty list the API server drops, which would show as a permanent diff in Argo CD.
-    ApiObject.of(this.service).addJsonPatch(JsonPatch.remove('/spec/externalIPs'));
-
     new kplus.k8s.KubePodDisruptionBudget(this, 'pdb', {
-      metadata: { name, labels: componentLabel, annotations: syncWave(syncWaves.workload) },
+      metadata: metadata(name, syncWaves.workload),
       spec: {
+        // Stable and canary pods alike: one voluntary eviction at a time across both ReplicaSets.
         maxUnavailable: kplus.k8s.IntOrString.fromNumber(1),
         selector: { matchLabels: this.selectorLabels },
         // A pod that is not ready serves nothing; letting it be evicted cannot hurt availability and unblocks drains.
@@ -218,28 +190,50 @@ export class WebService extends Construct {
       },
     });
 
-    new kplus.HorizontalPodAutoscaler(this, 'hpa', {
-      metadata: { name, labels: componentLabel, annotations: syncWave(syncWaves.workload) },
-      target: this.deployment,
-      minReplicas: props.replicas.min,
-      maxReplicas: props.replicas.max,
-      metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(props.targetCpuUtilization ?? 70))],
-      // cdk8s-plus's default would remove down to minReplicas pods at once.
-      scaleDown: {
-        stabilizationWindow: scaleDown.period,
-        policies: [{ replicas: kplus.Replicas.absolute(scaleDown.pods), duration: scaleDown.period }],
+    new kplus.k8s.KubeHorizontalPodAutoscalerV2(this, 'hpa', {
+      metadata: metadata(name, syncWaves.workload),
+      spec: {
+        scaleTargetRef: { apiVersion: Rollout.apiVersion, kind: Rollout.kind, name },
+        minReplicas: props.replicas.min,
+        maxReplicas: props.replicas.max,
+        metrics: [
+          {
+            type: 'Resource',
+            resource: {
+              name: 'cpu',
+              target: { type: 'Utilization', averageUtilization: props.targetCpuUtilization ?? 70 },
+            },
+          },
+        ],
+        behavior: {
+          // The HPA default would remove down to minReplicas pods at once.
+          scaleDown: {
+            stabilizationWindowSeconds: scaleDown.period.toSeconds(),
+            selectPolicy: 'Max',
+            policies: [{ type: 'Pods', value: scaleDown.pods, periodSeconds: scaleDown.period.toSeconds() }],
+          },
+          scaleUp: {
+            stabilizationWindowSeconds: 0,
+            selectPolicy: 'Max',
+            policies: [
+              { type: 'Pods', value: 4, periodSeconds: 60 },
+              { type: 'Percent', value: 200, periodSeconds: 60 },
+            ],
+          },
+        },
       },
     });
   }
 
-  private spreadConstraint(topologyKey: string, whenUnsatisfiable: 'DoNotSchedule' | 'ScheduleAnyway') {
-    return {
-      maxSkew: 1,
-      topologyKey,
-      whenUnsatisfiable,
-      labelSelector: { matchLabels: this.selectorLabels },
-      // Spread each ReplicaSet on its own, so a rollout does not count the pods it is about to replace.
-      matchLabelKeys: ['pod-template-hash'],
-    };
+  private clusterIpService(
+    id: string,
+    metadata: { name: string; labels: Record<string, string>; annotations: Record<string, string> },
+    ports: kplus.ServicePort[],
+  ): kplus.Service {
+    const service = new kplus.Service(this, id, { metadata, type: kplus.ServiceType.CLUSTER_IP, ports });
+    for (const [key, value] of Object.entries(this.selectorLabels)) service.selectLabel(key, value);
+    // cdk8s-plus renders an empty list the API server drops, which would show as a permanent diff in Argo CD.
+    ApiObject.of(service).addJsonPatch(JsonPatch.remove('/spec/externalIPs'));
+    return service;
   }
 }

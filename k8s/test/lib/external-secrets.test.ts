@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Chart } from 'cdk8s';
 import type { IExternalSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret';
-import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { IRollout } from '@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/Rollout';
 import type { IJob } from 'kubernetes-models/batch/v1/Job';
 import { externalSecrets } from '../../../platform/environments.js';
 import { ExternalSecret } from '../../lib/external-secrets/index.js';
@@ -51,9 +51,9 @@ for (const env of environments) {
           return [externalSecret.spec!.target!.name!, externalSecret.spec!.data!.map((entry) => entry.secretKey)];
         }),
       );
-      const deployment = findObject(env.name, 'Deployment') as unknown as IDeployment;
+      const rollout = findObject(env.name, 'Rollout') as unknown as IRollout;
       const job = findObject(env.name, 'Job') as unknown as IJob;
-      const references = [deployment.spec!.template, job.spec!.template].flatMap((template) =>
+      const references = [rollout.spec.template!, job.spec!.template].flatMap((template) =>
         (template.spec!.containers[0]!.env ?? []).flatMap((variable) => variable.valueFrom?.secretKeyRef ?? []),
       );
       assert.ok(references.length >= 9);

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
-import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { IRollout } from '@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/Rollout';
 import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import type { IService } from 'kubernetes-models/v1/Service';
 import { serverContract } from '../../../platform/server-contract.js';
-import { albAnnotations } from '../../lib/ingress/index.js';
+import { albActionAnnotation, albAnnotations } from '../../lib/ingress/index.js';
 import { AlbIngress } from '../../lib/ingress/index.js';
 import type { AlbIngressProps } from '../../lib/ingress/index.js';
 import { assertRefused, freshChart } from '../refusals.js';
@@ -21,7 +21,7 @@ function stringMap(value: string | undefined): Record<string, string> {
 for (const env of environments) {
   const ingress = findObject(env.name, 'Ingress') as unknown as IIngress;
   const annotations = ingress.metadata!.annotations!;
-  const deployment = findObject(env.name, 'Deployment') as unknown as IDeployment;
+  const rollout = findObject(env.name, 'Rollout') as unknown as IRollout;
 
   describe(`ALB Ingress (${env.name})`, () => {
     it('is an internet-facing ALB with IP targets, HTTPS on 443 and HTTP redirected to it', () => {
@@ -42,17 +42,42 @@ for (const env of environments) {
       assert.deepEqual(ingress.spec!.tls, [{ hosts: [env.host] }]);
     });
 
-    it('sends every path to a port the Service exposes, and that port reaches the container', () => {
-      const service = findObject(env.name, 'Service') as unknown as IService;
+    it("forwards every path through the Rollout's root-Service action to the stable and canary Services", () => {
+      const canary = rollout.spec.strategy!.canary!;
+      const alb = canary.trafficRouting!.alb!;
+      assert.equal(alb.ingress, ingress.metadata!.name);
+      const containerPorts = rollout.spec.template!.spec!.containers[0]!.ports!.map((port) => port.containerPort);
       for (const path of ingress.spec!.rules![0]!.http!.paths) {
-        const backend = path.backend.service!;
-        assert.equal(backend.name, service.metadata!.name);
-        const servicePort = service.spec!.ports!.find((port) => port.port === backend.port!.number);
-        assert.ok(servicePort, `Service port ${backend.port!.number}`);
-        const containerPorts = deployment.spec!.template.spec!.containers[0]!.ports!.map((port) => port.containerPort);
+        // Argo Rollouts' ALB docs: the rule names the root Service with the port name `use-annotation`.
+        assert.deepEqual(path.backend.service, { name: alb.rootService, port: { name: 'use-annotation' } });
+      }
+      const action = JSON.parse(annotations[albActionAnnotation(alb.rootService!)]!) as {
+        Type: string;
+        ForwardConfig: { TargetGroups: { ServiceName: string; ServicePort: string; Weight: number }[] };
+      };
+      assert.equal(action.Type, 'forward');
+      const groups = action.ForwardConfig.TargetGroups;
+      // Rendered at rest: everything to stable, until Argo Rollouts sets a canary weight.
+      assert.deepEqual(
+        groups.map((group) => [group.ServiceName, group.Weight]),
+        [
+          [canary.canaryService, 0],
+          [canary.stableService, 100],
+        ],
+      );
+      for (const group of groups) {
+        assert.equal(Number(group.ServicePort), alb.servicePort);
+        const service = findObject(env.name, 'Service', group.ServiceName) as unknown as IService;
+        const servicePort = service.spec!.ports!.find((port) => port.port === alb.servicePort);
+        assert.ok(servicePort, `${group.ServiceName} exposes ${alb.servicePort}`);
         assert.ok(containerPorts.includes(servicePort.targetPort as number));
         assert.notEqual(servicePort.targetPort, serverContract.metricsPort, 'metrics stay off the Ingress');
       }
+    });
+
+    it(`${env.production ? 'protects' : 'does not protect'} the load balancer from deletion`, () => {
+      const attributes = stringMap(annotations[albAnnotations.loadBalancerAttributes]);
+      assert.equal(attributes['deletion_protection.enabled'], env.production ? 'true' : undefined);
     });
 
     it('health-checks /health on the traffic port', () => {
@@ -66,13 +91,13 @@ for (const env of environments) {
       const timeout = seconds(albAnnotations.healthcheckTimeoutSeconds);
       const healthy = seconds(albAnnotations.healthyThresholdCount);
       const unhealthy = seconds(albAnnotations.unhealthyThresholdCount);
-      const container = deployment.spec!.template.spec!.containers[0]!;
+      const container = rollout.spec.template!.spec!.containers[0]!;
       assert.ok(timeout > 0 && timeout < interval, 'the ELB API refuses a timeout that is not below the interval');
       // The ALB must not give up on a pod the kubelet still considers alive.
       assert.ok(timeout >= container.livenessProbe!.timeoutSeconds!);
       assert.ok(healthy >= 2 && unhealthy >= 2, 'one blip neither admits nor evicts a target');
       // Each rollout step waits for the new pod's readiness gate: well inside the Deployment's progress deadline.
-      assert.ok(healthy * interval * 4 <= deployment.spec!.progressDeadlineSeconds!);
+      assert.ok(healthy * interval * 4 <= rollout.spec.progressDeadlineSeconds!);
     });
 
     it('keeps idle WebSockets open: ALB idle timeout above the heartbeat, Node keep-alive above the idle timeout', () => {
@@ -90,7 +115,7 @@ for (const env of environments) {
       );
       const drain = serverContract.preStopSleepSeconds + serverContract.shutdownForceMs / 1000;
       assert.ok(delay >= drain, `deregistration delay ${delay}s must cover preStop + force = ${drain}s`);
-      assert.ok(delay <= deployment.spec!.template.spec!.terminationGracePeriodSeconds!, 'no target outlives its pod');
+      assert.ok(delay <= rollout.spec.template!.spec!.terminationGracePeriodSeconds!, 'no target outlives its pod');
     });
   });
 }

@@ -78,11 +78,34 @@ for (const env of environments) {
       evalTime: '15m',
       series: [
         {
-          series: `${metricNames.deploymentUnavailableReplicas}{namespace="${ns}", deployment="desktop-backend"}`,
+          series: `${metricNames.podReady}{namespace="${ns}", pod="desktop-backend-7d9f8c6b5-abcde", condition="false"}`,
+          values: '1x20',
+        },
+        {
+          series: `${metricNames.podOwner}{namespace="${ns}", pod="desktop-backend-7d9f8c6b5-abcde", owner_kind="ReplicaSet", owner_name="desktop-backend-7d9f8c6b5"}`,
+          values: '1x40',
+        },
+        // A migration Job's pod that is not ready (it runs, then completes) is not a server pod.
+        {
+          series: `${metricNames.podReady}{namespace="${ns}", pod="desktop-backend-migrate-x1y2z", condition="false"}`,
+          values: '1x20',
+        },
+        {
+          series: `${metricNames.podOwner}{namespace="${ns}", pod="desktop-backend-migrate-x1y2z", owner_kind="Job", owner_name="desktop-backend-migrate"}`,
           values: '1x20',
         },
       ],
-      resultLabels: { namespace: ns, deployment: 'desktop-backend' },
+      resultLabels: {},
+    },
+    {
+      alert: alertNames.databaseUnavailable,
+      evalTime: '10m',
+      // The database is gone: pods stay ready (by design), DB-bound requests answer 503, /health still 200.
+      series: [
+        { series: `${http}_count{${app}, method="GET", route="/api/me", status="503"}`, values: '0+90x20' },
+        { series: `${http}_count{${app}, method="GET", route="/health", status="200"}`, values: '0+10x20' },
+      ],
+      resultLabels: {},
     },
     {
       alert: alertNames.restarts,
@@ -137,9 +160,22 @@ for (const env of environments) {
       // Unavailable for 8 minutes (a slow rollout step), then available again.
       series: [
         {
-          series: `${metricNames.deploymentUnavailableReplicas}{namespace="${ns}", deployment="desktop-backend"}`,
+          series: `${metricNames.podReady}{namespace="${ns}", pod="desktop-backend-7d9f8c6b5-abcde", condition="false"}`,
           values: '1x8 0x12',
         },
+        {
+          series: `${metricNames.podOwner}{namespace="${ns}", pod="desktop-backend-7d9f8c6b5-abcde", owner_kind="ReplicaSet", owner_name="desktop-backend-7d9f8c6b5"}`,
+          values: '1x40',
+        },
+      ],
+    },
+    {
+      alert: alertNames.databaseUnavailable,
+      evalTime: '10m',
+      // Draining pods and busy pools answer some 503s; 40 % is below the threshold.
+      series: [
+        { series: `${http}_count{${app}, method="GET", route="/api/me", status="503"}`, values: '0+40x20' },
+        { series: `${http}_count{${app}, method="GET", route="/api/me", status="200"}`, values: '0+60x20' },
       ],
     },
     {
@@ -180,12 +216,20 @@ for (const env of environments) {
     { series: `${http}_bucket{${app}, le="+Inf"}`, values: '0+100x40' },
     { series: `${http}_count{namespace="other", job="desktop-backend", status="500"}`, values: '0+100x40' },
     {
-      series: `${metricNames.deploymentUnavailableReplicas}{namespace="${ns}", deployment="desktop-backend"}`,
+      series: `${metricNames.podReady}{namespace="${ns}", pod="desktop-backend-7d9f8c6b5-abcde", condition="false"}`,
       values: '0x40',
     },
     {
-      series: `${metricNames.deploymentUnavailableReplicas}{namespace="other", deployment="desktop-backend"}`,
-      values: '3x40',
+      series: `${metricNames.podOwner}{namespace="${ns}", pod="desktop-backend-7d9f8c6b5-abcde", owner_kind="ReplicaSet", owner_name="desktop-backend-7d9f8c6b5"}`,
+      values: '1x40',
+    },
+    {
+      series: `${metricNames.podReady}{namespace="other", pod="desktop-backend-7d9f8c6b5-abcde", condition="false"}`,
+      values: '1x40',
+    },
+    {
+      series: `${metricNames.podOwner}{namespace="other", pod="desktop-backend-7d9f8c6b5-abcde", owner_kind="ReplicaSet", owner_name="desktop-backend-7d9f8c6b5"}`,
+      values: '1x40',
     },
     { series: `${metricNames.containerRestarts}{namespace="${ns}", pod="p", container="server"}`, values: '2x40' },
     { series: `${metricNames.wsCloses}{${app}, code="1001"}`, values: '0+500x40' },
@@ -218,7 +262,7 @@ for (const env of environments) {
       assert.match(promtool('check', 'rules', rulesFile), /SUCCESS/);
     });
 
-    it('cover the failure modes: 5xx ratio, latency, readiness, restarts, WebSocket drops, event lag', () => {
+    it('cover the failure modes: 5xx ratio, latency, readiness, database outage, restarts, WebSocket drops, event lag', () => {
       assert.deepEqual(rules.map((candidate) => candidate.alert).sort(), Object.values(alertNames).sort());
       for (const candidate of rules) {
         assert.ok(candidate.labels?.severity, `${candidate.alert} has a severity`);
@@ -262,7 +306,7 @@ for (const env of environments) {
 
     it('scrapes the metrics port of the server Service, through the labels Prometheus selects', () => {
       const serviceMonitor = findObject(env.name, 'ServiceMonitor') as unknown as IServiceMonitor;
-      const service = findObject(env.name, 'Service') as unknown as IService;
+      const service = findObject(env.name, 'Service', 'desktop-backend') as unknown as IService;
       for (const [key, value] of Object.entries(monitoring.prometheusSelectorLabels)) {
         assert.equal(serviceMonitor.metadata!.labels![key], value);
         assert.equal(rule.metadata!.labels![key], value);
@@ -316,7 +360,7 @@ describe('Monitoring props', () => {
     serviceSelector: { 'app.kubernetes.io/name': 'desktop-backend' },
     metricsPortName: 'metrics',
     metricsPath: '/metrics',
-    deploymentName: 'desktop-backend',
+    workloadName: 'desktop-backend',
     containerName: 'server',
     prometheusSelectorLabels: monitoring.prometheusSelectorLabels,
     grafanaDashboardLabels: monitoring.grafanaDashboardLabels,

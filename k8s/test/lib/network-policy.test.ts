@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import type { IJob } from 'kubernetes-models/batch/v1/Job';
-import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { IRollout } from '@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/Rollout';
 import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { monitoring } from '../../../platform/environments.js';
 import { serverContract } from '../../../platform/server-contract.js';
@@ -33,7 +33,7 @@ function assertDnsAndMysqlOnly(egress: NonNullable<INetworkPolicy['spec']>['egre
 for (const env of environments) {
   const policy = findObject(env.name, 'NetworkPolicy', 'desktop-backend') as unknown as INetworkPolicy;
   const migrationPolicy = findObject(env.name, 'NetworkPolicy', 'desktop-backend-migrate') as unknown as INetworkPolicy;
-  const serverPods = (findObject(env.name, 'Deployment') as unknown as IDeployment).spec!.template.metadata!.labels!;
+  const serverPods = (findObject(env.name, 'Rollout') as unknown as IRollout).spec.template!.metadata!.labels!;
   const job = findObject(env.name, 'Job') as unknown as IJob;
   const migrationPods = job.spec!.template.metadata!.labels!;
   const spec = policy.spec!;

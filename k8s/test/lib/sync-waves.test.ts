@@ -24,7 +24,7 @@ function before(first: KubeObject, second: KubeObject): boolean {
 for (const env of environments) {
   const objects = environmentObjects(env.name);
   const job = findObject(env.name, 'Job');
-  const deployment = findObject(env.name, 'Deployment');
+  const rollout = findObject(env.name, 'Rollout');
   const appSecret = objects.find((object) => object.kind === 'ExternalSecret' && placement(object).phase === 'Sync')!;
   const migrationSecret = objects.find(
     (object) => object.kind === 'ExternalSecret' && placement(object).phase === 'PreSync',
@@ -58,13 +58,18 @@ for (const env of environments) {
       assert.ok(spec.ttlSecondsAfterFinished! >= 3600, 'Argo CD must see the Job finish before the TTL removes it');
     });
 
-    it('applies the Secret, then the Service and Ingress, then the pods (so they get the ALB readiness gate)', () => {
-      const service = findObject(env.name, 'Service');
+    it('applies the Secret, then the Service and Ingress, then the pods (so they get the ALB readiness gates)', () => {
+      const service = findObject(env.name, 'Service', 'desktop-backend');
       const ingress = findObject(env.name, 'Ingress');
-      assert.ok(before(appSecret, deployment));
-      assert.ok(before(service, deployment));
-      assert.ok(before(ingress, deployment));
-      assert.ok(!before(findObject(env.name, 'HorizontalPodAutoscaler'), deployment));
+      assert.ok(before(appSecret, rollout));
+      assert.ok(before(service, rollout));
+      assert.ok(before(ingress, rollout));
+      for (const role of ['stable', 'canary']) {
+        assert.ok(before(findObject(env.name, 'Service', `desktop-backend-${role}`), rollout), `${role} Service`);
+      }
+      // The analysis steps name the template: it must exist before the Rollout can reach its first analysis.
+      assert.ok(before(findObject(env.name, 'AnalysisTemplate'), rollout));
+      assert.ok(!before(findObject(env.name, 'HorizontalPodAutoscaler'), rollout));
     });
 
     it('renders no Namespace: Argo CD creates it before the PreSync hooks (see the Application)', () => {

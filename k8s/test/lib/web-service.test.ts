@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { Duration, Size } from 'cdk8s';
+import { Duration } from 'cdk8s';
 import type { Chart } from 'cdk8s';
-import { Cpu } from 'cdk8s-plus-34';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { IRollout } from '@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/Rollout';
 import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import type { IJob } from 'kubernetes-models/batch/v1/Job';
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
@@ -46,38 +45,53 @@ function containerEnvironment(template: IPodTemplateSpec): Record<string, string
   return env;
 }
 
-const configSource = readFileSync(`${repoRoot}/server/src/config/config.ts`, 'utf8');
+/** The server's config sources: every variable it reads is a key of a zod object in there. */
+const configDir = `${repoRoot}/server/src/config`;
+const configSource = readdirSync(configDir)
+  .filter((file) => file.endsWith('.ts'))
+  .map((file) => readFileSync(`${configDir}/${file}`, 'utf8'))
+  .join('\n');
 
 for (const env of environments) {
-  const deployment = findObject(env.name, 'Deployment') as unknown as IDeployment;
+  const rollout = findObject(env.name, 'Rollout') as unknown as IRollout;
   const job = findObject(env.name, 'Job') as unknown as IJob;
-  const podTemplate = deployment.spec!.template;
+  const podTemplate = rollout.spec.template!;
   const podLabels = podTemplate.metadata!.labels;
   const server = podTemplate.spec!.containers[0]!;
   const gracePeriod = podTemplate.spec!.terminationGracePeriodSeconds!;
 
   describe(`server workload (${env.name})`, () => {
     it('has no replica count: the HPA (autoscaling/v2, CPU) owns it, at least 3 in production and 2 elsewhere', () => {
-      assert.equal(deployment.spec!.replicas, undefined);
+      assert.equal(rollout.spec.replicas, undefined);
       const hpa = findObject(env.name, 'HorizontalPodAutoscaler') as unknown as IHorizontalPodAutoscaler;
       assert.deepEqual(hpa.spec.scaleTargetRef, {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        name: deployment.metadata!.name,
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Rollout',
+        name: rollout.metadata!.name,
       });
       assert.ok(hpa.spec.minReplicas! >= (env.production ? 3 : 2));
       assert.ok(hpa.spec.maxReplicas > hpa.spec.minReplicas!);
       assert.equal(hpa.spec.metrics![0]!.resource!.name, 'cpu');
     });
 
-    it('is selected by the Deployment, Service, PodDisruptionBudget and NetworkPolicy through the pod labels', () => {
-      const service = findObject(env.name, 'Service') as unknown as IService;
+    it('is selected by the Rollout, its three Services, PodDisruptionBudget and NetworkPolicy through the pod labels', () => {
+      const service = findObject(env.name, 'Service', 'desktop-backend') as unknown as IService;
       const pdb = findObject(env.name, 'PodDisruptionBudget') as unknown as IPodDisruptionBudget;
       const policy = findObject(env.name, 'NetworkPolicy', 'desktop-backend') as {
         spec?: { podSelector?: { matchLabels?: Record<string, string> } };
       };
-      assert.ok(matches(deployment.spec!.selector.matchLabels, podLabels), 'Deployment');
+      assert.ok(matches(rollout.spec.selector!.matchLabels, podLabels), 'Rollout');
       assert.ok(matches(service.spec!.selector, podLabels), 'Service');
+      for (const role of ['stable', 'canary']) {
+        const roleService = findObject(env.name, 'Service', `desktop-backend-${role}`) as unknown as IService;
+        // Argo Rollouts adds rollouts-pod-template-hash to these two selectors; the rest must match every pod.
+        assert.ok(matches(roleService.spec!.selector, podLabels), `${role} Service`);
+        assert.deepEqual(
+          roleService.spec!.ports!.map((port) => port.port),
+          [serverContract.httpPort],
+          `the ${role} Service carries HTTP only, so the metrics are scraped once per pod`,
+        );
+      }
       assert.ok(matches(pdb.spec!.selector!.matchLabels, podLabels), 'PodDisruptionBudget');
       assert.ok(matches(policy.spec?.podSelector?.matchLabels, podLabels), 'NetworkPolicy');
       assert.ok(
@@ -89,9 +103,9 @@ for (const env of environments) {
 
     it('selects by the recommended labels, never by the version (selectors are immutable across releases)', () => {
       for (const key of [labelKeys.name, labelKeys.instance, labelKeys.component]) {
-        assert.ok(deployment.spec!.selector.matchLabels![key], key);
+        assert.ok(rollout.spec.selector!.matchLabels![key], key);
       }
-      assert.equal(deployment.spec!.selector.matchLabels![labelKeys.version], undefined);
+      assert.equal(rollout.spec.selector!.matchLabels![labelKeys.version], undefined);
       assert.equal(podLabels![labelKeys.version], readPin(env.name).imageTag);
     });
 
@@ -208,6 +222,8 @@ describe('WebService props', () => {
     secretEnvironment: { DB_PASSWORD: 'DB_PASSWORD' },
     secretName: 'desktop-backend',
     replicas: { min: 2, max: 4 },
+    canary: { weights: [10, 50], analysisTemplate: 'desktop-backend-canary' },
+    ingressName: 'desktop-backend',
   };
   const build = (overrides: Partial<WebServiceProps>) => (chart: Chart) =>
     new WebService(chart, 'server', { ...valid, ...overrides });
@@ -247,16 +263,23 @@ describe('WebService props', () => {
     assertRefused(
       build({
         resources: {
-          cpuRequest: Cpu.units(2),
-          cpuLimit: Cpu.millis(500),
-          memoryRequest: Size.mebibytes(256),
-          memoryLimit: Size.mebibytes(512),
+          cpuRequestMillis: 2000,
+          cpuLimitMillis: 500,
+          memoryRequestMebibytes: 256,
+          memoryLimitMebibytes: 512,
         },
       }),
       'WebService',
-      'resources.cpuLimit',
+      'resources.cpuLimitMillis',
     );
     assertRefused(build({ scaleDown: { pods: 0, period: Duration.minutes(5) } }), 'WebService', 'scaleDown.pods');
+  });
+
+  it('refuses canary weights that do not climb below 100 %, and a canary without steps', () => {
+    const canary = valid.canary;
+    assertRefused(build({ canary: { ...canary, weights: [50, 10] } }), 'WebService', 'canary.weights', /increase/);
+    assertRefused(build({ canary: { ...canary, weights: [10, 100] } }), 'WebService', 'canary.weights', /got 100/);
+    assertRefused(build({ canary: { ...canary, weights: [] } }), 'WebService', 'canary.weights');
   });
 
   it('lists every problem at once', () => {

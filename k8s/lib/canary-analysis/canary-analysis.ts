@@ -1,0 +1,124 @@
+import { AnalysisTemplate } from '@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/AnalysisTemplate';
+import type { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { components, labelKeys } from '../labels.js';
+import { metricNames } from '../monitoring/metrics.js';
+import { syncWave, syncWaves } from '../sync-waves.js';
+import { typedApiObject } from '../typed-object.js';
+import { validate } from '../validation.js';
+import type { CanaryAnalysisProps, CanaryThresholds } from './canary-analysis-props.js';
+
+export const defaultCanaryThresholds: CanaryThresholds = {
+  maxErrorRatio: 0.02,
+  maxP99LatencySeconds: 1,
+  maxFaultyUpgradeRefusals: 0,
+};
+
+/** The label kube-prometheus-stack puts on the server's series from the pod label Argo Rollouts sets per ReplicaSet. */
+export const podTemplateHashLabel = {
+  pod: 'rollouts-pod-template-hash',
+  series: 'rollouts_pod_template_hash',
+} as const;
+
+/** Refusal reasons that are the server's fault, not the client's (server/src/desktop/socket). */
+export const faultyUpgradeRefusalReasons = ['internal_error'] as const;
+
+/** The argument the Rollout passes: the pod-template hash of the canary ReplicaSet. */
+export const canaryHashArg = 'canary-hash';
+
+/** What every analysis step of the Rollout passes to the template. */
+export const canaryAnalysisArgs = [{ name: canaryHashArg, valueFrom: { podTemplateHashValue: 'Latest' as const } }];
+
+export const defaultPrometheusAddress = 'http://kube-prometheus-stack-prometheus.monitoring.svc:9090';
+
+function validateProps(id: string, props: CanaryAnalysisProps): void {
+  const t = props.thresholds ?? {};
+  const duration = /^[1-9]\d*(s|m|h)$/;
+  validate(`CanaryAnalysis "${id}"`)
+    .dnsLabel('name', props.name)
+    .dnsLabel('namespace', props.namespace)
+    .check(
+      props.prometheusAddress === undefined || /^https?:\/\/\S+$/.test(props.prometheusAddress),
+      'prometheusAddress',
+      `must be an http(s) URL (got "${props.prometheusAddress}")`,
+    )
+    .check(props.interval === undefined || duration.test(props.interval), 'interval', 'must be a duration such as 1m')
+    .check(props.window === undefined || duration.test(props.window), 'window', 'must be a duration such as 2m')
+    .integer('count', props.count, 1, 60)
+    .integer('failureLimit', props.failureLimit, 0, 10)
+    .check(
+      props.count === undefined || props.failureLimit === undefined || props.failureLimit < props.count,
+      'failureLimit',
+      'must be below count, or no analysis could ever fail',
+    )
+    .number('thresholds.maxErrorRatio', t.maxErrorRatio, 0, 1)
+    .number('thresholds.maxP99LatencySeconds', t.maxP99LatencySeconds, 0)
+    .integer('thresholds.maxFaultyUpgradeRefusals', t.maxFaultyUpgradeRefusals, 0)
+    .done();
+}
+
+/**
+ * The PromQL of each check, on the canary's own pods only (selected by the pod-template hash Argo Rollouts passes).
+ * Each query answers one number and never NaN: no traffic yet reads as 0 (nothing went wrong), and the canary then
+ * gets judged again at the next measurement.
+ */
+export function canaryQueries(props: Pick<CanaryAnalysisProps, 'namespace' | 'job' | 'window'>) {
+  const window = props.window ?? '2m';
+  const canary = `namespace="${props.namespace}", job="${props.job}", ${podTemplateHashLabel.series}="{{args.${canaryHashArg}}}"`;
+  const http = metricNames.httpRequestDuration;
+  return {
+    errorRatio:
+      `(sum(rate(${http}_count{${canary}, status=~"5.."}[${window}]))` +
+      ` / sum(rate(${http}_count{${canary}}[${window}])) >= 0) or vector(0)`,
+    p99LatencySeconds: `(histogram_quantile(0.99, sum by (le) (rate(${http}_bucket{${canary}}[${window}]))) >= 0) or vector(0)`,
+    faultyUpgradeRefusals:
+      `sum(increase(${metricNames.wsRejectedUpgrades}{${canary}, reason=~"${faultyUpgradeRefusalReasons.join('|')}"}` +
+      `[${window}])) or vector(0)`,
+  };
+}
+
+/**
+ * An Argo Rollouts AnalysisTemplate that judges a canary by the server's own Prometheus metrics: its 5xx ratio, its
+ * p99 latency and the WebSocket upgrades it refused through its own fault. A failed analysis aborts the Rollout:
+ * Argo Rollouts sends all traffic back to the stable pods and scales the canary down, by itself.
+ */
+export class CanaryAnalysis extends Construct {
+  readonly template: ApiObject;
+
+  constructor(scope: Construct, id: string, props: CanaryAnalysisProps) {
+    validateProps(id, props);
+    super(scope, id);
+    const t = { ...defaultCanaryThresholds, ...props.thresholds };
+    const queries = canaryQueries(props);
+    const address = props.prometheusAddress ?? defaultPrometheusAddress;
+    const metric = (name: string, query: string, max: number) => ({
+      name,
+      interval: props.interval ?? '1m',
+      count: props.count ?? 5,
+      failureLimit: props.failureLimit ?? 1,
+      successCondition: `result[0] <= ${max}`,
+      failureCondition: `result[0] > ${max}`,
+      provider: { prometheus: { address, query } },
+    });
+
+    this.template = typedApiObject(
+      this,
+      'template',
+      new AnalysisTemplate({
+        metadata: {
+          name: props.name,
+          labels: { [labelKeys.component]: components.server },
+          annotations: syncWave(syncWaves.foundation),
+        },
+        spec: {
+          args: [{ name: canaryHashArg }],
+          metrics: [
+            metric('error-ratio', queries.errorRatio, t.maxErrorRatio),
+            metric('p99-latency', queries.p99LatencySeconds, t.maxP99LatencySeconds),
+            metric('faulty-upgrade-refusals', queries.faultyUpgradeRefusals, t.maxFaultyUpgradeRefusals),
+          ],
+        },
+      }),
+    );
+  }
+}

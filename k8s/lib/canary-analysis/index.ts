@@ -1,0 +1,2 @@
+export * from './canary-analysis-props.js';
+export * from './canary-analysis.js';
