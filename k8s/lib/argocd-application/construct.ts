@@ -3,7 +3,9 @@ import { Application } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/App
 import { Construct } from 'constructs';
 import type { ApiObject } from 'cdk8s';
 import { syncWave } from '../sync-waves.js';
+import { service } from '../../../platform/service.js';
 import { typedApiObject } from '../typed-object.js';
+import { rolloutOwnedFields } from '../web-service/index.js';
 import type { EnvironmentApplicationProps, ServiceProjectProps } from './props.js';
 
 /** The API server of the cluster Argo CD runs in. */
@@ -94,8 +96,8 @@ export class EnvironmentApplication extends Construct {
             managedNamespaceMetadata: { labels: props.namespaceLabels },
             retry,
           },
-          // The HPA owns the replica count; git has none, and a diff on it must never trigger a sync.
-          ignoreDifferences: [{ group: 'apps', kind: 'Deployment', jsonPointers: ['/spec/replicas'] }],
+          // What the HPA and Argo Rollouts own at run time (see rolloutOwnedFields): never a diff, never reset.
+          ignoreDifferences: rolloutOwnedFields(service.name),
           revisionHistoryLimit: 10,
         },
       }),

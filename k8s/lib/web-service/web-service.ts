@@ -3,6 +3,7 @@ import { ApiObject, Chart, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { canaryAnalysisArgs } from '../canary-analysis/index.js';
+import { albActionAnnotation } from '../ingress/index.js';
 import { components, labelKeys, selectorLabels } from '../labels.js';
 import { syncWave, syncWaves } from '../sync-waves.js';
 import { typedApiObject } from '../typed-object.js';
@@ -236,4 +237,24 @@ export class WebService extends Construct {
     ApiObject.of(service).addJsonPatch(JsonPatch.remove('/spec/externalIPs'));
     return service;
   }
+}
+
+/**
+ * Fields Argo Rollouts writes at run time, which Argo CD must neither report as drift nor reset to git during a
+ * canary (with RespectIgnoreDifferences): the replica count the HPA sets on the Rollout, the pod-template-hash
+ * selectors of the stable and canary Services, and the weighted ALB action on the Ingress.
+ */
+export function rolloutOwnedFields(name: string) {
+  const annotation = (key: string) => `/metadata/annotations/${key.replaceAll('/', '~1')}`;
+  return [
+    { group: 'argoproj.io', kind: 'Rollout', name, jsonPointers: ['/spec/replicas'] },
+    { group: '', kind: 'Service', name: `${name}-stable`, jsonPointers: ['/spec/selector'] },
+    { group: '', kind: 'Service', name: `${name}-canary`, jsonPointers: ['/spec/selector'] },
+    {
+      group: 'networking.k8s.io',
+      kind: 'Ingress',
+      name,
+      jsonPointers: [annotation(albActionAnnotation(name)), annotation('rollouts.argoproj.io/managed-alb-actions')],
+    },
+  ];
 }

@@ -87,14 +87,24 @@ describe('argocd/', () => {
       assert.equal(labels[namespaceLabelKeys.podSecurityEnforce], 'restricted');
     });
 
-    it(`leaves the replica count of ${env.name} to the HPA`, () => {
+    it(`leaves the replica count of ${env.name} to the HPA and the canary's routing to Argo Rollouts`, () => {
       assert.ok(policy.syncOptions?.includes('RespectIgnoreDifferences=true'));
-      assert.ok(
+      const ignored = (kind: string, name: string, pointer: string) =>
         application.spec.ignoreDifferences?.some(
-          (rule) =>
-            rule.kind === 'Deployment' && rule.group === 'apps' && rule.jsonPointers?.includes('/spec/replicas'),
+          (rule) => rule.kind === kind && rule.name === name && rule.jsonPointers?.includes(pointer),
+        );
+      assert.ok(ignored('Rollout', 'desktop-backend', '/spec/replicas'));
+      assert.ok(ignored('Service', 'desktop-backend-stable', '/spec/selector'));
+      assert.ok(ignored('Service', 'desktop-backend-canary', '/spec/selector'));
+      assert.ok(
+        ignored(
+          'Ingress',
+          'desktop-backend',
+          '/metadata/annotations/alb.ingress.kubernetes.io~1actions.desktop-backend',
         ),
       );
+      // Everything else stays Argo CD's: the root Service's selector is not ignored.
+      assert.ok(!ignored('Service', 'desktop-backend', '/spec/selector'));
     });
   }
 });
