@@ -102,6 +102,7 @@ export class EnvironmentStack extends Stack {
       consumerNamespaces: [environment.namespace],
     });
     const monitoringStack = new KubePrometheusStack(this, 'KubePrometheusStack', { cluster });
+    this.baseline.platformAlerts.node.addDependency(monitoringStack);
     // The HorizontalPodAutoscalers of charts-out/ scale on CPU utilisation, which only the Metrics API serves.
     this.metricsServer = new MetricsServer(this, 'MetricsServer', { cluster });
     this.argoCd = new ArgoCd(this, 'ArgoCd', {

@@ -4,6 +4,7 @@ import { externalSecrets } from '../../../platform/environments.js';
 import { subnetGroups } from '../../../platform/network.js';
 import { ArgoRollouts } from '../addons/argo-rollouts/index.js';
 import { Karpenter } from '../addons/karpenter/index.js';
+import { PlatformAlerts } from '../addons/platform-alerts/index.js';
 import { ValkeyCache } from '../valkey-cache/index.js';
 import { VpcEndpoints } from '../vpc-endpoints/index.js';
 import type { ClusterBaselineProps } from './cluster-baseline-props.js';
@@ -18,6 +19,8 @@ export class ClusterBaseline extends Construct {
   readonly cache: ValkeyCache;
   readonly karpenter: Karpenter;
   readonly argoRollouts: ArgoRollouts;
+  /** Apply after kube-prometheus-stack (its PrometheusRule CRD). */
+  readonly platformAlerts: PlatformAlerts;
   /** Controllers and CRDs the first Argo CD sync needs (the Rollout kind, the node capacity). */
   readonly syncPrerequisites: readonly IDependable[];
 
@@ -54,6 +57,8 @@ export class ClusterBaseline extends Construct {
     });
     this.argoRollouts = new ArgoRollouts(this, 'ArgoRollouts', { cluster });
     for (const addon of [this.karpenter, this.argoRollouts]) addon.node.addDependency(props.kubernetes.nodeGroup);
+
+    this.platformAlerts = new PlatformAlerts(this, 'PlatformAlerts', { cluster });
 
     this.syncPrerequisites = [this.argoRollouts, this.karpenter];
   }

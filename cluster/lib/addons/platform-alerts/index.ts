@@ -1,0 +1,2 @@
+export * from './platform-alerts.js';
+export * from './rules.js';
