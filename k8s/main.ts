@@ -1,7 +1,9 @@
 import { fileURLToPath } from 'node:url';
-import { checkCliOutputDir, render } from './render.js';
+import { checkCliOutputDir } from './render.js';
+import { synthesize } from './release/synthesize.js';
 
-// `npm run synth` (and `cdk8s synth` through cdk8s.yaml): renders charts-out/ and argocd/ at the repository root.
+// `npm run synth` (and `cdk8s synth` through cdk8s.yaml): renders charts-out/ and argocd/ at the repository root,
+// each environment from its release pin (k8s/release/synthesize.ts says what goes where).
 const rootDir = fileURLToPath(new URL('..', import.meta.url));
 checkCliOutputDir(rootDir, process.env.CDK8S_OUTDIR);
-render(rootDir);
+synthesize(rootDir);

@@ -62,21 +62,16 @@ export function render(
     outputFileExtension,
     yamlOutputType: YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE,
   });
-  const charts = envs.map(
-    (env) =>
-      new EnvironmentChart(manifests, env.name, {
-        env,
-        imageTag: imageTagOf(env),
-        contract: serverContract,
-      }),
-  );
+  for (const env of envs) {
+    new EnvironmentChart(manifests, env.name, { env, imageTag: imageTagOf(env), contract: serverContract });
+  }
 
   const delivery = new App({
     outdir: argocdDir,
     outputFileExtension,
     yamlOutputType: YamlOutputType.FILE_PER_RESOURCE,
   });
-  new ArgoCdChart(delivery, 'argocd', { environments: envs, namespacedKinds: renderedKinds(charts) });
+  new ArgoCdChart(delivery, 'argocd', { environments: envs });
 
   manifests.synth();
   delivery.synth();

@@ -1,10 +1,9 @@
 /**
- * The release and promotion scripts the workflows call, run for real on a throw-away copy of the repository: the pin
- * files they write, the refusals, and the git side (one commit per real change, none when nothing changed, a push that
- * survives main moving underneath, a promotion branch and pull request).
+ * The release scripts that need no git history: the pin file release:pin writes and its refusals, and image-exists.sh.
+ * The git side of releases and promotions is in test/promotion.test.ts.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -12,7 +11,6 @@ import assert from 'node:assert/strict';
 
 const repoRoot = join(import.meta.dirname, '..');
 const SHA_A = 'a'.repeat(40);
-const SHA_B = '0123456789abcdef0123456789abcdef01234567';
 
 function run(
   cwd: string,
@@ -28,45 +26,22 @@ function ok(result: SpawnSyncReturns<string>): string {
   return result.stdout;
 }
 
-const git = (cwd: string, ...args: string[]): string =>
-  ok(run(cwd, 'git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', ...args])).trim();
-
 function readTag(dir: string, env: string): string {
   return (JSON.parse(readFileSync(join(dir, 'platform/pins', `${env}.json`), 'utf8')) as { imageTag: string }).imageTag;
 }
 
-/** A minimal copy of the repository: platform/, scripts/release/, and `synth` stubbed to render the pins. */
+/** A minimal copy of the repository for the scripts that need no git and no render: platform/ and scripts/release/. */
 function makeWorkspace(dir: string): void {
   cpSync(join(repoRoot, 'platform'), join(dir, 'platform'), { recursive: true });
   cpSync(join(repoRoot, 'scripts/release'), join(dir, 'scripts/release'), { recursive: true });
   symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'));
   writeFileSync(
     join(dir, 'package.json'),
-    JSON.stringify({
-      type: 'module',
-      scripts: {
-        'release:pin': 'tsx scripts/release/pin-image.ts',
-        promote: 'tsx scripts/release/promote.ts',
-        synth: 'node render-stub.mjs',
-      },
-    }),
+    JSON.stringify({ type: 'module', scripts: { 'release:pin': 'tsx scripts/release/pin-image.ts' } }),
   );
-  // Stands in for `npm run synth`: renders each pin into charts-out/<env>/, as the real render does with the image.
-  writeFileSync(
-    join(dir, 'render-stub.mjs'),
-    `import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-for (const file of readdirSync('platform/pins')) {
-  const env = file.replace(/\\.json$/, '');
-  const { imageTag } = JSON.parse(readFileSync('platform/pins/' + file, 'utf8'));
-  mkdirSync('charts-out/' + env, { recursive: true });
-  writeFileSync('charts-out/' + env + '/deployment.yaml', 'image: desktop-backend:' + imageTag + '\\n');
-}
-`,
-  );
-  writeFileSync(join(dir, '.gitignore'), 'node_modules\n');
 }
 
-describe('release:pin and promote', () => {
+describe('release:pin', () => {
   let dir: string;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'release-pins-'));
@@ -107,23 +82,10 @@ describe('release:pin and promote', () => {
     });
   }
 
-  it('promote copies the staging tag to production', () => {
-    ok(run(dir, 'npm', ['run', '--silent', 'release:pin', '--', 'staging', SHA_B]));
-    assert.match(ok(run(dir, 'npm', ['run', '--silent', 'promote'])), new RegExp(`production: .* -> ${SHA_B}`));
-    assert.equal(readTag(dir, 'production'), SHA_B);
-    assert.match(ok(run(dir, 'npm', ['run', '--silent', 'promote'])), /unchanged/);
-  });
-
-  it('promote refuses an environment onto itself, an unknown one, and a staging pin holding "latest"', () => {
-    assert.match(run(dir, 'npm', ['run', '--silent', 'promote', '--', 'staging', 'staging']).stderr, /onto itself/);
-    assert.match(
-      run(dir, 'npm', ['run', '--silent', 'promote', '--', 'staging', 'prod']).stderr,
-      /unknown environment/,
-    );
-    writeFileSync(join(dir, 'platform/pins/staging.json'), '{ "imageTag": "latest" }\n');
-    const result = run(dir, 'npm', ['run', '--silent', 'promote']);
+  it('refuses production: it moves only by promotion, image and manifests together', () => {
+    const result = run(dir, 'npm', ['run', '--silent', 'release:pin', '--', 'production', SHA_A]);
     assert.equal(result.status, 1);
-    assert.match(result.stderr, /immutable docker tag/);
+    assert.match(result.stderr, /moves by promotion \(npm run promote\)/);
     assert.equal(readTag(dir, 'production'), readTag(repoRoot, 'production'));
   });
 });
@@ -156,93 +118,5 @@ describe('image-exists.sh (a re-run skips the build instead of failing on an imm
     const denied = imageExists('echo "An error occurred (AccessDeniedException)" >&2; exit 254');
     assert.equal(denied.status, 1);
     assert.match(denied.stderr, /AccessDeniedException/);
-  });
-});
-
-describe('publish-pin.sh and open-promotion-pr.sh against a git remote', () => {
-  let root: string;
-  let origin: string;
-  let clone: string;
-  let binDir: string;
-  let ghLog: string;
-
-  const mainLog = (): string[] => git(origin, 'log', '--format=%s', 'main').split('\n');
-
-  before(() => {
-    root = mkdtempSync(join(tmpdir(), 'release-git-'));
-    origin = join(root, 'origin.git');
-    const seed = join(root, 'seed');
-    mkdirSync(seed);
-    makeWorkspace(seed);
-    ok(run(seed, 'npm', ['run', '--silent', 'synth']));
-    git(seed, 'init', '--quiet', '-b', 'main');
-    git(seed, 'add', '.');
-    git(seed, 'commit', '--quiet', '-m', 'initial');
-    git(root, 'clone', '--quiet', '--bare', seed, origin);
-    clone = join(root, 'clone');
-    git(root, 'clone', '--quiet', origin, clone);
-    symlinkSync(join(repoRoot, 'node_modules'), join(clone, 'node_modules'));
-    // A stand-in for the GitHub CLI: records its arguments, knows no open pull request.
-    binDir = join(root, 'bin');
-    ghLog = join(root, 'gh.log');
-    mkdirSync(binDir);
-    writeFileSync(join(binDir, 'gh'), `#!/bin/sh\necho "$*" >> '${ghLog}'\n`);
-    chmodSync(join(binDir, 'gh'), 0o755);
-  });
-  after(() => {
-    rmSync(root, { recursive: true, force: true });
-  });
-
-  it('commits the pin and the re-render to main once, and nothing when run again', () => {
-    ok(run(clone, 'bash', ['scripts/release/publish-pin.sh', 'staging', SHA_A]));
-    assert.equal(mainLog()[0], `release(staging): ${SHA_A}`);
-    assert.deepEqual(git(origin, 'show', '--name-only', '--format=', 'main').split('\n').sort(), [
-      'charts-out/staging/deployment.yaml',
-      'platform/pins/staging.json',
-    ]);
-    assert.equal(git(origin, 'show', 'main:charts-out/staging/deployment.yaml'), `image: desktop-backend:${SHA_A}`);
-
-    const commits = mainLog().length;
-    assert.match(ok(run(clone, 'bash', ['scripts/release/publish-pin.sh', 'staging', SHA_A])), /nothing to commit/);
-    assert.equal(mainLog().length, commits, 'no empty commit');
-  });
-
-  it('lands on top of commits that reached main while the image was building', () => {
-    const other = join(root, 'other');
-    git(root, 'clone', '--quiet', origin, other);
-    writeFileSync(join(other, 'NOTES.md'), 'merged meanwhile\n');
-    git(other, 'add', 'NOTES.md');
-    git(other, 'commit', '--quiet', '-m', 'another merge');
-    git(other, 'push', '--quiet', 'origin', 'main');
-
-    ok(run(clone, 'bash', ['scripts/release/publish-pin.sh', 'staging', SHA_B]));
-    assert.deepEqual(mainLog().slice(0, 2), [`release(staging): ${SHA_B}`, 'another merge']);
-  });
-
-  it('opens a promotion pull request from a branch holding the production pin and its render', () => {
-    git(clone, 'fetch', '--quiet', 'origin', 'main');
-    git(clone, 'checkout', '--quiet', '--detach', 'FETCH_HEAD');
-    const path = `${binDir}:${process.env.PATH ?? ''}`;
-    ok(run(clone, 'bash', ['scripts/release/open-promotion-pr.sh'], { PATH: path }));
-
-    const branch = `promote/production-${SHA_B.slice(0, 12)}`;
-    assert.equal(
-      git(origin, 'show', `${branch}:charts-out/production/deployment.yaml`),
-      `image: desktop-backend:${SHA_B}`,
-    );
-    assert.equal(git(origin, 'log', '-1', '--format=%s', branch), `promote(production): ${SHA_B}`);
-    assert.equal(mainLog()[0], `release(staging): ${SHA_B}`, 'main itself is not touched');
-    const calls = readFileSync(ghLog, 'utf8');
-    assert.match(calls, new RegExp(`pr create --base main --head ${branch} --title promote\\(production\\): ${SHA_B}`));
-  });
-
-  it('opens nothing when production already runs the staging image', () => {
-    git(clone, 'checkout', '--quiet', '--detach', `origin/promote/production-${SHA_B.slice(0, 12)}`);
-    writeFileSync(ghLog, '');
-    const stdout = ok(
-      run(clone, 'bash', ['scripts/release/open-promotion-pr.sh'], { PATH: `${binDir}:${process.env.PATH ?? ''}` }),
-    );
-    assert.match(stdout, /no pull request needed/);
-    assert.equal(readFileSync(ghLog, 'utf8'), '');
   });
 });

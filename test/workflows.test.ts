@@ -42,6 +42,14 @@ function workflow(name: string): Workflow {
   return parse(file.text) as Workflow;
 }
 
+const checkoutOf = (job: Job): Step | undefined => job.steps.find((step) => step.uses?.startsWith('actions/checkout@'));
+/** The permission-* inputs of the job's GitHub App token step. */
+function appTokenPermissions(job: Job): Record<string, unknown> {
+  const step = job.steps.find((candidate) => candidate.uses?.startsWith('actions/create-github-app-token@'));
+  assert.ok(step?.with, 'the job mints a GitHub App token');
+  return Object.fromEntries(Object.entries(step.with).filter(([key]) => key.startsWith('permission-')));
+}
+
 const allSteps = (wf: Workflow): Step[] => Object.values(wf.jobs).flatMap((job) => job.steps);
 const runScripts = (wf: Workflow): string =>
   allSteps(wf)
@@ -146,15 +154,34 @@ describe('the delivery flow the workflows encode', () => {
 
     const pin = release.jobs.pin!;
     assert.equal(pin.needs, 'image', 'the pin moves only after the image is pushed');
-    assert.deepEqual(pin.permissions, { contents: 'write' });
+    // The workflow token reads; the push uses a release-app token that may write this repository's contents only.
+    assert.deepEqual(pin.permissions, { contents: 'read' });
+    assert.deepEqual(appTokenPermissions(pin), { 'permission-contents': 'write' });
+    assert.equal(checkoutOf(pin)?.with?.['fetch-depth'], 0, 'synth reads the promoted render from history');
     assert.match(runScripts({ ...release, jobs: { pin } }), /scripts\/release\/publish-pin\.sh staging/);
+    assert.doesNotMatch(
+      runScripts(release),
+      /publish-pin\.sh production|npm run promote/,
+      'release never moves production',
+    );
   });
 
-  it('promote is manual and opens a pull request', () => {
+  it('promote is manual, may promote an earlier commit, and opens a pull request as the release app', () => {
     const promote = workflow('promote.yml');
     assert.deepEqual(Object.keys(promote.on), ['workflow_dispatch']);
+    const inputs = (promote.on.workflow_dispatch as { inputs: Record<string, unknown> }).inputs;
+    assert.deepEqual(Object.keys(inputs).sort(), ['commit', 'from', 'to']);
     const job = Object.values(promote.jobs)[0]!;
-    assert.deepEqual(job.permissions, { contents: 'write', 'pull-requests': 'write' });
-    assert.match(runScripts(promote), /scripts\/release\/open-promotion-pr\.sh/);
+    assert.deepEqual(job.permissions, { contents: 'read' });
+    assert.deepEqual(appTokenPermissions(job), {
+      'permission-contents': 'write',
+      'permission-pull-requests': 'write',
+    });
+    assert.equal(checkoutOf(job)?.with?.['fetch-depth'], 0);
+    assert.match(runScripts(promote), /scripts\/release\/open-promotion-pr\.sh "\$FROM_ENV" "\$TO_ENV" "\$COMMIT"/);
+  });
+
+  it('ci checks out the full history, which the render drift check reads', () => {
+    assert.equal(checkoutOf(workflow('ci.yml').jobs.checks!)?.with?.['fetch-depth'], 0);
   });
 });

@@ -111,6 +111,7 @@ export class EnvironmentStack extends Stack {
       targetRevision: settings.argocd.targetRevision,
       path: gitRepository.argocdDir,
       include: argoCdIncludeFor(environment.name),
+      environment,
       rootName: `${service.name}-${environment.name}`,
       adminEnabled: settings.argocd.adminEnabled,
       oidc: settings.argocd.oidc,
@@ -167,9 +168,9 @@ export class EnvironmentStack extends Stack {
   }
 }
 
-/** The files of argocd/ one cluster applies: the service's AppProject and its own environment's Application. */
+/** The file of argocd/ one cluster applies: its environment's Application (the add-on creates the AppProjects). */
 export function argoCdIncludeFor(environmentName: string): string {
-  return `{AppProject.${service.name}.yaml,Application.${service.name}-${environmentName}.yaml}`;
+  return `Application.${service.name}-${environmentName}.yaml`;
 }
 
 /** The schema admits only periods CloudWatch Logs offers; this finds the matching RetentionDays member. */

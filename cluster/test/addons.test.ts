@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { argocd, environments, gitRepository, monitoring } from '../../platform/environments.js';
 import { service } from '../../platform/service.js';
 import { clusterSettings } from '../config/environments.js';
+import { serviceProjectSpec } from '../../platform/service-project.js';
 import { argoCdHelmValues, argoCdLocalUrl, argoCdPortForwardCommand } from '../lib/addons/argocd/index.js';
 import { albControllerVersion, chartPins } from '../lib/addons/charts.js';
 import {
@@ -12,6 +13,7 @@ import {
   irsaTrustText,
   kubernetesManifests,
   kubernetesResourceOfKind,
+  kubernetesResources,
   repoRoot,
   resources,
   single,
@@ -174,29 +176,57 @@ for (const environment of environments) {
       );
       assert.equal(settings.argocd.repoUrl, gitRepository.url);
 
-      const project = manifests.find((m) => m.kind === 'AppProject') as {
-        metadata: { name: string };
-        spec: { sourceRepos: string[]; destinations: { namespace: string }[]; clusterResourceWhitelist: unknown[] };
+      const project = manifests.find(
+        (m) => m.kind === 'AppProject' && (m.metadata as { name: string }).name === root.spec.project,
+      ) as {
+        spec: {
+          sourceRepos: string[];
+          destinations: { namespace: string }[];
+          clusterResourceWhitelist: unknown[];
+          namespaceResourceWhitelist: unknown[];
+        };
       };
-      assert.equal(root.spec.project, project.metadata.name);
       assert.deepEqual(project.spec.sourceRepos, [settings.argocd.repoUrl]);
       assert.deepEqual(
         project.spec.destinations.map((d) => d.namespace),
         [argocd.namespace],
       );
       assert.deepEqual(project.spec.clusterResourceWhitelist, [], 'the root may create no cluster-scoped object');
+      assert.deepEqual(
+        project.spec.namespaceResourceWhitelist,
+        [{ group: 'argoproj.io', kind: 'Application' }],
+        'the root may create Applications and nothing else (no AppProject: those come from cluster/)',
+      );
     });
 
-    it("makes the root apply only this environment's Application and the service AppProject from argocd/", () => {
+    it("creates the service's AppProject for this environment only, and locks the default project", () => {
+      const projects = new Map(
+        kubernetesManifests(template())
+          .filter((m) => m.kind === 'AppProject')
+          .map((m) => [(m.metadata as { name: string }).name, m.spec as Record<string, unknown>]),
+      );
+      assert.deepEqual(projects.get(argocd.project), serviceProjectSpec(environment, settings.argocd.repoUrl));
+      assert.deepEqual(
+        (projects.get(argocd.project)!.destinations as { namespace: string }[])[0]!.namespace,
+        environment.namespace,
+      );
+      const locked = projects.get('default')!;
+      assert.deepEqual([locked.sourceRepos, locked.destinations, locked.clusterResourceWhitelist], [[], [], []]);
+      assert.deepEqual(locked.namespaceResourceBlacklist, [{ group: '*', kind: '*' }]);
+      const root = kubernetesResourceOfKind(template(), 'Application');
+      const rootDependencies = transitiveDependencies(template(), root);
+      for (const [id, manifests] of kubernetesResources(template())) {
+        if (manifests.some((m) => m.kind === 'AppProject')) assert.ok(rootDependencies.has(id), `root waits for ${id}`);
+      }
+    });
+
+    it("makes the root apply only this environment's Application from argocd/", () => {
       const root = kubernetesManifests(template()).find((m) => m.kind === 'Application') as {
         spec: { source: { directory: { include: string } } };
       };
       const files = readdirSync(join(repoRoot, gitRepository.argocdDir));
       const selected = files.filter((file) => matchesGlob(file, root.spec.source.directory.include)).sort();
-      assert.deepEqual(selected, [
-        `AppProject.${argocd.project}.yaml`,
-        `Application.${service.name}-${environment.name}.yaml`,
-      ]);
+      assert.deepEqual(selected, [`Application.${service.name}-${environment.name}.yaml`]);
     });
 
     it('creates the root Application only after the controllers and CRDs its first sync needs', () => {

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { environments, externalSecrets, gitRepository } from '../../platform/environments.js';
+import { renderRoot } from '../../k8s/test/rendered.js';
 import { externalSecretsServiceAccount, secretReadActions } from '../lib/addons/external-secrets/index.js';
 import {
   allResources,
   irsaTrustText,
   kubernetesManifests,
-  repoRoot,
   resources,
   single,
   useSynthesizedCluster,
@@ -43,7 +43,8 @@ interface ExternalSecretManifest {
 }
 
 function renderedExternalSecrets(environmentName: string): ExternalSecretManifest[] {
-  const dir = join(repoRoot, gitRepository.chartsDir, environmentName);
+  // A fresh render of k8s/: the committed charts-out/<env>/ holds only a placeholder until the first release.
+  const dir = join(renderRoot, gitRepository.chartsDir, environmentName);
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((file) => file.endsWith('.yaml'))

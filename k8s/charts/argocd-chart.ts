@@ -4,18 +4,18 @@ import type { Construct } from 'constructs';
 import { argocd, gitRepository, kubernetesVersion } from '../../platform/environments.js';
 import { service } from '../../platform/service.js';
 import type { Environment } from '../../platform/environments.js';
-import { EnvironmentApplication, ServiceProject } from '../lib/argocd-application/index.js';
-import type { ResourceKind } from '../lib/argocd-application/index.js';
+import { EnvironmentApplication } from '../lib/argocd-application/index.js';
 import { components, instanceName, labelKeys } from '../lib/labels.js';
 import { namespaceLabels } from '../lib/namespace/index.js';
 
 export interface ArgoCdChartProps extends ChartProps {
   readonly environments: readonly Environment[];
-  /** The namespaced kinds the environments' charts render. */
-  readonly namespacedKinds: readonly ResourceKind[];
 }
 
-/** argocd/: the service's AppProject and one Application per environment, synced by the cluster's root app. */
+/**
+ * argocd/: one Application per environment, applied by the cluster's root app. Only Applications: the service's
+ * AppProject is created by cluster/ (the Argo CD add-on), so nothing in this folder can widen what they may deploy.
+ */
 export class ArgoCdChart extends Chart {
   constructor(scope: Construct, id: string, props: ArgoCdChartProps) {
     super(scope, id, props);
@@ -25,16 +25,6 @@ export class ArgoCdChart extends Chart {
       [labelKeys.component]: components.delivery,
       [labelKeys.managedBy]: 'cdk8s',
     };
-
-    new ServiceProject(this, 'project', {
-      name: argocd.project,
-      argocdNamespace: argocd.namespace,
-      description: `${service.name}: the environments rendered into ${gitRepository.chartsDir}/`,
-      sourceRepo: gitRepository.url,
-      destinationNamespaces: props.environments.map((env) => env.namespace),
-      namespacedKinds: props.namespacedKinds,
-      labels,
-    });
 
     for (const env of props.environments) {
       const instanceLabels = { [labelKeys.name]: service.name, [labelKeys.instance]: instanceName(env) };
@@ -50,6 +40,7 @@ export class ArgoCdChart extends Chart {
           labels: { ...instanceLabels, [labelKeys.partOf]: service.partOf },
         }),
         labels: { ...labels, ...instanceLabels },
+        protectFromDeletion: env.production,
       });
     }
   }

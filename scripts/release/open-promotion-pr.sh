@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Promotion: copies the <from> pin (staging) into <to> (production), re-renders, pushes a branch and opens a pull
-# request against main. Merging that PR is the production deploy; reverting its merge commit is the rollback.
+# Promotion: moves the <to> pin (production) to what <from> (staging) ran at <commit> (HEAD by default): its image and
+# the manifests rendered for <to> at that commit. Re-renders, commits only the pin and charts-out/<to>/, pushes a
+# branch and opens one pull request against main. The PR holds the full rendered diff of production; merging it is
+# the production deploy, reverting it is the rollback.
 #
-# usage: scripts/release/open-promotion-pr.sh [<from> <to>]
+# usage: scripts/release/open-promotion-pr.sh [<from> <to> [<commit>]]
 #   needs `gh` authenticated (GH_TOKEN); RELEASE_REMOTE (origin) and RELEASE_BRANCH (main) as in publish-pin.sh.
 set -euo pipefail
 # shellcheck source=scripts/release/release-lib.sh
@@ -10,30 +12,47 @@ source "$(dirname "${BASH_SOURCE[0]}")/release-lib.sh"
 
 from="${1:-staging}"
 to="${2:-production}"
+commit="${3:-HEAD}"
 remote="${RELEASE_REMOTE:-origin}"
 base="${RELEASE_BRANCH:-main}"
 
-npm run --silent promote -- "$from" "$to"
+npm run --silent promote -- "$from" "$to" --commit "$commit"
 npm run --silent synth
-tag="$(node -p "JSON.parse(require('node:fs').readFileSync('platform/pins/${to}.json', 'utf8')).imageTag")"
+pin_field() { node -p "JSON.parse(require('node:fs').readFileSync('platform/pins/${to}.json', 'utf8')).$1"; }
+tag="$(pin_field imageTag)"
+rendered_from="$(pin_field renderedFrom)"
 
-if ! stage_rendered; then
-  echo "${to} already runs ${tag}: no pull request needed"
+if ! stage_only "charts-out/${to}" "platform/pins/${to}.json"; then
+  echo "${to} already runs image ${tag} with the manifests of ${rendered_from}: no pull request needed"
   exit 0
 fi
+stat="$(git diff --cached --stat -- "charts-out/${to}")"
 
-branch="promote/${to}-${tag:0:12}"
+branch="promote/${to}-${rendered_from:0:12}"
+title="promote(${to}): ${tag:0:12} with the manifests of ${rendered_from:0:12}"
 git checkout --quiet -B "$branch"
-commit_as_release_bot -m "promote(${to}): ${tag}" -m "Copies the ${from} release pin to ${to}; rendered by npm run synth."
+commit_as_release_bot -m "$title" \
+  -m "Image ${tag} and charts-out/candidates/${to}/ of ${rendered_from}, as ${from} ran them; rendered by npm run synth."
 git push --quiet --force "$remote" "HEAD:refs/heads/${branch}"
 
 if [ -n "$(gh pr list --head "$branch" --base "$base" --state open --json number --jq '.[].number')" ]; then
   echo "pull request for ${branch} already open; branch updated"
   exit 0
 fi
-gh pr create --base "$base" --head "$branch" \
-  --title "promote(${to}): ${tag}" \
-  --body "Promotes image \`${tag}\` from ${from} to ${to}.
+body="$(mktemp)"
+trap 'rm -f "$body"' EXIT
+cat >"$body" <<BODY
+Moves ${to} to what ${from} ran at ${rendered_from}:
 
-Merging deploys it: Argo CD syncs \`charts-out/${to}\`. To roll back after merging, \`git revert\` the merge commit.
-See RUNBOOK.md, \"Promotion\"."
+- image \`${tag}\`
+- manifests: \`charts-out/candidates/${to}/\` of that commit, copied into \`charts-out/${to}/\` (the files of this PR
+  are the full rendered diff Argo CD will apply)
+
+\`\`\`
+${stat}
+\`\`\`
+
+Merging deploys it: Argo CD syncs \`charts-out/${to}\` (a canary judged by its analysis). Rollback: revert this pull
+request. See RUNBOOK.md, "Promotion to production".
+BODY
+gh pr create --base "$base" --head "$branch" --title "$title" --body-file "$body"

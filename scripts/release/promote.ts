@@ -1,24 +1,74 @@
 /**
- * Promotion: copies one environment's release pin into the next one's, `npm run promote -- [<from> <to>]`
- * (staging → production by default). `npm run synth` then renders the target environment with that image.
+ * Promotion: `npm run promote -- [<from> <to>] [--commit <sha>]` (staging → production, the current commit by
+ * default). Moves the <to> pin to what <from> ran at that commit: its image and the commit whose
+ * charts-out/candidates/<to>/ holds the manifests rendered for <to>. `npm run synth` then copies that candidate into
+ * charts-out/<to>/, so image and manifests move together. `--commit` promotes an earlier commit of main (the hotfix
+ * path when later merges are not ready for production); it must be an ancestor of HEAD, so only merged work ships.
  */
+import { parseArgs } from 'node:util';
 import { environmentNamed } from '../../platform/environments.js';
-import { readPin, writePin } from '../../platform/pins.js';
+import {
+  isPromotedEnvironment,
+  isReleased,
+  parsePin,
+  readPin,
+  releaseEnvironment,
+  writePin,
+} from '../../platform/pins.js';
+import type { ReleasePin } from '../../platform/pins.js';
+import { gitShow, isAncestor, resolveCommit, treeId } from '../../k8s/release/git.js';
+import { candidatePath } from '../../k8s/release/synthesize.js';
 import { fail, reportOutputs } from './cli.js';
 
-function main(args: readonly string[]): void {
-  if (args.length !== 0 && args.length !== 2) fail('usage: npm run promote -- [<from-environment> <to-environment>]');
-  const from = environmentNamed(args[0] ?? 'staging');
-  const to = environmentNamed(args[1] ?? 'production');
+const usage = 'usage: npm run promote -- [<from-environment> <to-environment>] [--commit <sha>]';
+const short = (sha: string | undefined) => sha?.slice(0, 12) ?? 'none';
+const describePin = (pin: ReleasePin) =>
+  isReleased(pin) ? `${pin.imageTag} (manifests of ${short(pin.renderedFrom)})` : pin.imageTag;
+
+function main(args: string[]): void {
+  const { values, positionals } = parseArgs({ args, options: { commit: { type: 'string' } }, allowPositionals: true });
+  if (positionals.length !== 0 && positionals.length !== 2) fail(usage);
+  const from = environmentNamed(positionals[0] ?? releaseEnvironment);
+  const to = environmentNamed(positionals[1] ?? 'production');
   if (from.name === to.name) fail(`cannot promote ${from.name} onto itself`);
-  const tag = readPin(from.name).imageTag;
-  const before = readPin(to.name).imageTag;
-  writePin(to.name, { imageTag: tag });
-  const changed = before !== tag;
-  console.log(
-    changed ? `${to.name}: ${before} -> ${tag} (from ${from.name})` : `${to.name}: already at ${tag}, unchanged`,
-  );
-  reportOutputs({ tag, previous: before, changed: String(changed) });
+  if (from.name !== releaseEnvironment) {
+    fail(`promotion starts from ${releaseEnvironment}, the environment every merge reaches; got ${from.name}`);
+  }
+  if (!isPromotedEnvironment(to.name)) fail(`${to.name} follows main through the release workflow; it is not promoted`);
+
+  const root = process.cwd();
+  const head = resolveCommit(root, 'HEAD');
+  const commit = resolveCommit(root, values.commit ?? 'HEAD');
+  if (!head || !commit) fail(`no such commit: ${values.commit ?? 'HEAD'}`);
+  if (!isAncestor(root, commit, head)) {
+    fail(`refusing ${commit}: it is not part of this branch's history (promote only what main has run in staging)`);
+  }
+  const fromPinPath = `platform/pins/${from.name}.json`;
+  const fromPinText = gitShow(root, commit, fromPinPath);
+  if (fromPinText === undefined) fail(`${commit} has no ${fromPinPath}`);
+  const fromPin = parsePin(fromPinText, `${commit}:${fromPinPath}`);
+  if (!isReleased(fromPin)) fail(`${from.name} had no released image at ${commit}: nothing to promote yet`);
+  const candidate = treeId(root, commit, candidatePath(to.name));
+  if (!candidate) fail(`${commit} holds no ${candidatePath(to.name)}/: render it with npm run synth and commit`);
+
+  const before = readPin(to.name);
+  const unchanged =
+    before.imageTag === fromPin.imageTag &&
+    before.renderedFrom !== undefined &&
+    treeId(root, before.renderedFrom, candidatePath(to.name)) === candidate;
+  if (unchanged) {
+    console.log(`${to.name}: already runs ${describePin(before)}, the same image and manifests; unchanged`);
+  } else {
+    const after: ReleasePin = { imageTag: fromPin.imageTag, renderedFrom: commit };
+    writePin(to.name, after);
+    console.log(`${to.name}: ${describePin(before)} -> ${describePin(after)} (from ${from.name})`);
+  }
+  reportOutputs({
+    tag: fromPin.imageTag,
+    commit: unchanged ? (before.renderedFrom ?? commit) : commit,
+    previous: before.imageTag,
+    changed: String(!unchanged),
+  });
 }
 
 try {

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Release, after the image is in the registry: pins <tag> for <environment> on top of the newest main, re-renders,
-# commits charts-out/, argocd/ and the pin, and pushes. Idempotent: nothing to commit means nothing is committed.
+# Release, after the image is in the registry: pins <tag> for <environment> (staging) on top of the newest main,
+# re-renders, commits the pin, charts-out/<environment>/ and the promotion candidates, and pushes. Nothing else: a
+# render that would change production or argocd/ stops here (see stage_only). Idempotent: nothing to commit means no
+# commit.
 #
 # usage: scripts/release/publish-pin.sh <environment> <commit-sha>
 #   RELEASE_REMOTE (origin) and RELEASE_BRANCH (main) name where the commit goes.
@@ -29,7 +31,7 @@ for attempt in 1 2 3; do
   npm run --silent release:pin -- "$env_name" "$tag"
   npm run --silent synth
 
-  if ! stage_rendered; then
+  if ! stage_only "charts-out/${env_name}" charts-out/candidates "platform/pins/${env_name}.json"; then
     echo "${env_name} already runs ${tag} and charts-out/ is current: nothing to commit"
     exit 0
   fi

@@ -1,14 +1,18 @@
 # shellcheck shell=bash
 # Sourced by publish-pin.sh and open-promotion-pr.sh (not run on its own).
 
-# stage_rendered: stages what a release or a promotion changes (the rendered charts-out/ and argocd/, and the pins)
-# and nothing else. Succeeds when something is staged; fails when the index already matches HEAD (nothing to commit).
-stage_rendered() {
-  local rendered=() path
-  for path in charts-out argocd platform/pins; do
-    [ -e "$path" ] && rendered+=("$path")
-  done
-  git add --all -- "${rendered[@]}"
+# stage_only <path>...: stages the changes under the given paths and nothing else, after checking that nothing else
+# changed: a release may touch only what moves staging, a promotion only what moves production. A render that would
+# change anything more (main was merged without `npm run synth`, or someone edited a pin) stops the script instead of
+# being pushed. Succeeds when something is staged; fails (status 1) when there is nothing to commit.
+stage_only() {
+  local outside
+  outside="$(git status --porcelain --untracked-files=all -- . "${@/#/:!}")"
+  if [ -n "$outside" ]; then
+    printf 'refusing to commit: the render changed paths outside %s:\n%s\n' "$*" "$outside" >&2
+    exit 2
+  fi
+  git add --all -- "$@"
   ! git diff --cached --quiet
 }
 

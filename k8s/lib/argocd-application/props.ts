@@ -1,27 +1,10 @@
 import type { Labels } from '../labels.js';
 
-export interface ResourceKind {
-  /** API group; "" for the core group. */
-  readonly group: string;
-  readonly kind: string;
-}
+export type { ResourceKind } from '../../../platform/service-project.js';
 
 export interface GitSource {
   readonly repoURL: string;
   readonly targetRevision: string;
-}
-
-export interface ServiceProjectProps {
-  readonly name: string;
-  /** Namespace Argo CD runs in. */
-  readonly argocdNamespace: string;
-  readonly description: string;
-  readonly sourceRepo: string;
-  /** The namespaces the service's Applications deploy to, on the cluster Argo CD runs in. */
-  readonly destinationNamespaces: readonly string[];
-  /** Namespaced kinds the Applications may manage: exactly those the rendered manifests contain. */
-  readonly namespacedKinds: readonly ResourceKind[];
-  readonly labels: Labels;
 }
 
 export interface EnvironmentApplicationProps {
@@ -35,6 +18,11 @@ export interface EnvironmentApplicationProps {
   /** Labels Argo CD puts on the namespace it creates. */
   readonly namespaceLabels: Labels;
   readonly labels: Labels;
+  /**
+   * Production: deleting or renaming this Application (one commit to argocd/) must not delete what it deployed. No
+   * cascade finalizer, and the root app neither prunes it nor deletes it with itself.
+   */
+  readonly protectFromDeletion: boolean;
   /** @default 5 attempts, 10s doubling up to 3m */
   readonly retry?: {
     readonly limit: number;

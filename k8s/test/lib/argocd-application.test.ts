@@ -2,21 +2,21 @@ import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { IAppProject } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject';
 import type { IApplication } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application';
 import { argocd, gitRepository } from '../../../platform/environments.js';
-import { cascadeFinalizer } from '../../lib/argocd-application/index.js';
+import { serviceProjectKinds, serviceProjectSpec } from '../../../platform/service-project.js';
+import { cascadeFinalizer, keepApplicationSyncOptions } from '../../lib/argocd-application/index.js';
 import { namespaceLabelKeys } from '../../lib/namespace/index.js';
 import { argocdObjects, environmentObjects, environments, renderRoot, repoRoot } from '../rendered.js';
 
 const applications = argocdObjects.filter((object) => object.kind === 'Application') as unknown as IApplication[];
-const projects = argocdObjects.filter((object) => object.kind === 'AppProject') as unknown as IAppProject[];
 
 describe('argocd/', () => {
-  it('holds only the AppProject and the Applications, in the Argo CD namespace', () => {
-    assert.deepEqual([...new Set(argocdObjects.map((object) => object.kind))].sort(), ['AppProject', 'Application']);
-    assert.equal(projects.length, 1);
+  it('holds only Applications, in the Argo CD namespace, all in the service project (cluster/ owns the projects)', () => {
+    assert.deepEqual([...new Set(argocdObjects.map((object) => object.kind))], ['Application']);
     for (const object of argocdObjects) assert.equal(object.metadata.namespace, argocd.namespace);
+    for (const application of applications) assert.equal(application.spec.project, argocd.project);
+    assert.notEqual(argocd.project, 'default');
   });
 
   it("has exactly one Application per platform environment, each on that environment's charts-out folder", () => {
@@ -41,44 +41,54 @@ describe('argocd/', () => {
     }
   });
 
-  it("confines the service's project to this repository, its namespaces and the kinds it renders", () => {
-    const project = projects[0]!;
-    assert.equal(project.metadata.name, argocd.project);
-    assert.notEqual(argocd.project, 'default');
-    assert.deepEqual(project.spec.sourceRepos, [gitRepository.url]);
-    assert.deepEqual(
-      project.spec.destinations!.map((destination) => destination.namespace).sort(),
-      environments.map((env) => env.namespace).sort(),
-    );
-    const rendered = new Set(
-      environments.flatMap((env) =>
-        environmentObjects(env.name).map((object) => {
-          const group = object.apiVersion.includes('/') ? object.apiVersion.split('/')[0] : '';
-          return `${group}/${object.kind}`;
-        }),
-      ),
-    );
-    const allowed = new Set(project.spec.namespaceResourceWhitelist!.map(({ group, kind }) => `${group}/${kind}`));
-    assert.deepEqual([...allowed].sort(), [...rendered].sort());
-    // Cluster-wide, only the Namespaces Argo CD creates for the environments, by name: never another namespace.
-    assert.deepEqual(
-      project.spec.clusterResourceWhitelist,
-      environments.map((env) => ({ group: '', kind: 'Namespace', name: env.namespace })),
-    );
-    for (const application of applications) assert.equal(application.spec.project, argocd.project);
+  it('lists every kind the environments render in the service project cluster/ creates, and its namespace only', () => {
+    const allowed = new Set(serviceProjectKinds.map(({ group, kind }) => `${group}/${kind}`));
+    for (const env of environments) {
+      for (const object of environmentObjects(env.name)) {
+        const group = object.apiVersion.includes('/') ? object.apiVersion.split('/')[0] : '';
+        assert.ok(allowed.has(`${group}/${object.kind}`), `${group}/${object.kind} is in platform/service-project.ts`);
+      }
+      const spec = serviceProjectSpec(env) as {
+        destinations: { namespace: string }[];
+        clusterResourceWhitelist: unknown[];
+        sourceRepos: string[];
+      };
+      assert.deepEqual(
+        spec.destinations.map((destination) => destination.namespace),
+        [env.namespace],
+      );
+      assert.deepEqual(spec.clusterResourceWhitelist, [{ group: '', kind: 'Namespace', name: env.namespace }]);
+      assert.deepEqual(spec.sourceRepos, [gitRepository.url]);
+    }
   });
 
   for (const env of environments) {
     const application = applications.find((candidate) => candidate.spec.destination.namespace === env.namespace)!;
     const policy = application.spec.syncPolicy!;
 
-    it(`syncs ${env.name} automatically: prune, self-heal, retry with backoff, cascade delete`, () => {
+    it(`syncs ${env.name} automatically: prune, self-heal, retry with backoff`, () => {
       assert.equal(policy.automated?.prune, true);
       assert.equal(policy.automated.selfHeal, true);
       assert.ok(policy.retry?.limit && policy.retry.limit > 0);
       assert.ok(policy.retry.backoff?.duration && policy.retry.backoff.factor && policy.retry.backoff.maxDuration);
-      assert.ok(application.metadata.finalizers?.includes(cascadeFinalizer));
     });
+
+    if (env.production) {
+      it(`keeps ${env.name} running when its Application is deleted or renamed in git (no cascade, no prune)`, () => {
+        assert.equal(application.metadata.finalizers, undefined, 'no resources-finalizer: deletion orphans');
+        const syncOptions = application.metadata.annotations?.['argocd.argoproj.io/sync-options'] ?? '';
+        assert.deepEqual(
+          syncOptions.split(',').sort(),
+          ['Delete=false', 'Prune=false'],
+          'the root app neither prunes it nor deletes it with itself',
+        );
+        assert.deepEqual(keepApplicationSyncOptions, { 'argocd.argoproj.io/sync-options': syncOptions });
+      });
+    } else {
+      it(`cleans ${env.name} up when its Application is deleted (cascade finalizer)`, () => {
+        assert.deepEqual(application.metadata.finalizers, [cascadeFinalizer]);
+      });
+    }
 
     it(`creates the ${env.name} namespace before the PreSync hook, with readiness-gate and restricted labels`, () => {
       assert.ok(policy.syncOptions?.includes('CreateNamespace=true'));
@@ -105,6 +115,13 @@ describe('argocd/', () => {
       );
       // Everything else stays Argo CD's: the root Service's selector is not ignored.
       assert.ok(!ignored('Service', 'desktop-backend', '/spec/selector'));
+      // A Deployment's replicas too: production runs the Deployment until the Rollout is promoted there.
+      assert.ok(
+        application.spec.ignoreDifferences?.some(
+          (rule) =>
+            rule.kind === 'Deployment' && rule.group === 'apps' && rule.jsonPointers?.includes('/spec/replicas'),
+        ),
+      );
     });
   }
 });

@@ -1,10 +1,12 @@
-import type * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { Construct } from 'constructs';
 import { argocd } from '../../../../platform/environments.js';
 import { chartPins } from '../charts.js';
 import { HelmAddon, type HelmChartPin } from '../helm-addon/index.js';
+import type { Environment } from '../../../../platform/environments.js';
+import { inClusterServer, serviceProjectSpec } from '../../../../platform/service-project.js';
 
-const inCluster = 'https://kubernetes.default.svc';
+const inCluster = inClusterServer;
 
 export interface ArgoCdOidc {
   readonly name: string;
@@ -21,8 +23,10 @@ export interface ArgoCdProps {
   readonly targetRevision: string;
   /** Folder of Argo CD Applications in the repository (platform.gitRepository.argocdDir). */
   readonly path: string;
-  /** Glob of the files in `path` this cluster applies (its environment's Application and the AppProject). */
+  /** Glob of the files in `path` this cluster applies: its environment's Application. */
   readonly include: string;
+  /** The environment this cluster runs: the service's AppProject admits its namespace only. */
+  readonly environment: Environment;
   /** Name of the root Application and its AppProject's prefix. */
   readonly rootName: string;
   /** Built-in admin with a password generated in the cluster (argocd-initial-admin-secret). */
@@ -33,14 +37,19 @@ export interface ArgoCdProps {
 }
 
 /**
- * Argo CD by Helm plus the app-of-apps root: an AppProject that may only create Argo CD Applications and AppProjects
- * in the argocd namespace from this repository, and the root Application that syncs `argocd/` (the service's own
- * AppProject and Applications live in git and are applied by this root).
+ * Argo CD by Helm plus the app-of-apps root. App-of-apps is an admin tool (Argo CD's docs), and the root syncs a
+ * folder that every writer of main can change, so the AppProjects are created here, never from git:
+ * - the root AppProject may create only Applications, only in the argocd namespace, only from this repository;
+ * - the service's AppProject admits this environment's namespace and the kinds of platform/service-project.ts;
+ * - the built-in `default` project admits nothing, so an Application in argocd/ that names it (or no project) cannot
+ *   deploy anywhere: every Application the root creates can only act through the service's project.
  */
 export class ArgoCd extends Construct {
   readonly addon: HelmAddon;
   readonly rootApplication: eks.KubernetesManifest;
   readonly rootProjectName: string;
+  readonly serviceProject: eks.KubernetesManifest;
+  readonly defaultProject: eks.KubernetesManifest;
 
   constructor(scope: Construct, id: string, props: ArgoCdProps) {
     super(scope, id);
@@ -53,21 +62,30 @@ export class ArgoCd extends Construct {
       values: argoCdHelmValues(props),
     });
 
-    const rootProject = this.addon.addManifest('RootProject', {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'AppProject',
-      metadata: { name: this.rootProjectName, namespace: pin.namespace },
-      spec: {
-        description: `Root of ${props.rootName}: applies the Argo CD Applications and AppProjects in ${props.path}/`,
-        sourceRepos: [props.repoUrl],
-        destinations: [{ server: inCluster, namespace: pin.namespace }],
-        clusterResourceWhitelist: [],
-        namespaceResourceWhitelist: [
-          { group: 'argoproj.io', kind: 'Application' },
-          { group: 'argoproj.io', kind: 'AppProject' },
+    const project = (id: string, name: string, spec: Record<string, unknown>) => {
+      // overwrite: Argo CD creates `default` itself at start; apply, not create, so the stack owns its content.
+      const manifest = new eks.KubernetesManifest(this, id, {
+        cluster: props.cluster,
+        overwrite: true,
+        manifest: [
+          {
+            apiVersion: 'argoproj.io/v1alpha1',
+            kind: 'AppProject',
+            metadata: { name, namespace: pin.namespace },
+            spec,
+          },
         ],
-      },
-    });
+      });
+      manifest.node.addDependency(this.addon.chart);
+      return manifest;
+    };
+    const rootProject = project('RootProject', this.rootProjectName, rootProjectSpec(props));
+    this.serviceProject = project(
+      'ServiceProject',
+      argocd.project,
+      serviceProjectSpec(props.environment, props.repoUrl),
+    );
+    this.defaultProject = project('DefaultProject', 'default', lockedProjectSpec);
 
     this.rootApplication = this.addon.addManifest('RootApplication', {
       apiVersion: 'argoproj.io/v1alpha1',
@@ -83,15 +101,36 @@ export class ArgoCd extends Construct {
         },
         destination: { server: inCluster, namespace: pin.namespace },
         syncPolicy: {
+          // Prune removes a staging Application deleted from git; production's Application opts out of pruning and
+          // of deletion with its own annotation (argocd.argoproj.io/sync-options: Prune=false,Delete=false).
           automated: { prune: true, selfHeal: true },
-          // The AppProject and the Application arrive in one sync; a retry covers an Application applied first.
           retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
         },
       },
     });
-    this.rootApplication.node.addDependency(rootProject);
+    this.rootApplication.node.addDependency(rootProject, this.serviceProject, this.defaultProject);
   }
 }
+
+/** The root may create Applications, in the argocd namespace, from this repository: nothing else. */
+export function rootProjectSpec(props: Pick<ArgoCdProps, 'rootName' | 'path' | 'repoUrl'>): Record<string, unknown> {
+  return {
+    description: `Root of ${props.rootName}: applies the Argo CD Applications in ${props.path}/ (projects come from cluster/)`,
+    sourceRepos: [props.repoUrl],
+    destinations: [{ server: inCluster, namespace: argocd.namespace }],
+    clusterResourceWhitelist: [],
+    namespaceResourceWhitelist: [{ group: 'argoproj.io', kind: 'Application' }],
+  };
+}
+
+/** Argo CD's built-in project, emptied: an Application that names it can deploy nothing from nowhere. */
+export const lockedProjectSpec: Record<string, unknown> = {
+  description: 'Locked: every Application of this cluster names its own project',
+  sourceRepos: [],
+  destinations: [],
+  clusterResourceWhitelist: [],
+  namespaceResourceBlacklist: [{ group: '*', kind: '*' }],
+};
 
 /** The chart values: settings only (no password), the SSO client and who administers Argo CD. */
 export function argoCdHelmValues(props: Pick<ArgoCdProps, 'adminEnabled' | 'oidc'>): Record<string, unknown> {
