@@ -2,7 +2,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import cors from 'cors';
 import express, { type Express } from 'express';
-import helmet from 'helmet';
 import { serverContract } from '../../platform/server-contract.js';
 import { authRouter, TokenService, UserRepository } from './auth/index.js';
 import type { Channel, ChannelFactory } from './channels.js';
@@ -13,17 +12,19 @@ import {
   answerProtocolErrorsAsJson,
   errorBody,
   errorHandler,
+  installRequestLog,
   limitJsonDepth,
   notFoundHandler,
   refuseDeclaredOversize,
   rejectUpgrade,
+  requestFront,
   requestLogger,
   requireHost,
   requireUtf8Json,
 } from './http/index.js';
 import { Lifecycle, stopAccepting } from './lifecycle/index.js';
 import { createLogger, type Logger } from './log/index.js';
-import { createMetrics, createMetricsServer, httpMetricsMiddleware, rememberMountPath } from './metrics/index.js';
+import { createMetrics, createMetricsServer, httpMetricsMiddleware, labelMount } from './metrics/index.js';
 
 export interface Backend {
   deps: BackendDeps;
@@ -49,6 +50,8 @@ interface Probes {
   started(): boolean;
 }
 
+const LIVE_BODY = JSON.stringify({ status: 'ok' });
+
 function createApp(
   deps: BackendDeps,
   metrics: ReturnType<typeof createMetrics>,
@@ -59,24 +62,18 @@ function createApp(
   const { paths } = serverContract;
   const app = express();
   app.disable('x-powered-by');
+  // Answers are per caller (and tokens are no-store): an ETag would cost a SHA-1 of every body for no cache's benefit.
+  app.set('etag', false);
   app.set('trust proxy', config.http.trustProxyHops);
-  app.use(httpMetricsMiddleware(metrics));
-  app.use(requestLogger(deps.logger, [paths.liveness, paths.readiness, paths.dependencies]));
+  installRequestLog(app, deps.logger);
+  app.use(requestFront({ securityHeaders: config.http.useHelmet, isDraining: () => lifecycle.isDraining() }));
   app.use(requireHost);
-  app.use((_req, res, next) => {
-    // Keep-alive sockets close after their current response once draining, so the listener can finish closing.
-    if (lifecycle.isDraining()) res.setHeader('Connection', 'close');
-    next();
-  });
-  if (config.http.useHelmet) app.use(helmet());
-  if (config.http.corsOrigins.length > 0) {
-    app.use(cors({ origin: config.http.corsOrigins, maxAge: 600 }));
-  }
-  app.use(refuseDeclaredOversize(config.http.bodyLimit), requireUtf8Json);
-  app.use(express.json({ limit: config.http.bodyLimit }), limitJsonDepth());
 
+  // Probes come before the API's middleware: they are hit all the time and need none of it (no body, no CORS, and
+  // no log line or histogram sample per probe).
   app.get(paths.liveness, (_req, res) => {
-    res.json({ status: 'ok' });
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.end(LIVE_BODY);
   });
   // The probe: fails only while starting or draining. A database outage is shared by every pod, so failing here would
   // take the whole fleet out of the ALB; a fault of this pod alone that needs a restart is liveness's business.
@@ -104,9 +101,27 @@ function createApp(
     res.json({ status: 'ready' });
   });
 
-  app.use('/api', rememberMountPath, authRouter(deps, metrics));
+
+  app.use(httpMetricsMiddleware(metrics));
+  app.use(requestLogger(deps.logger, [paths.liveness, paths.readiness, paths.dependencies]));
+  if (config.http.corsOrigins.length > 0) {
+    const corsCheck = cors({ origin: config.http.corsOrigins, maxAge: 600 });
+    // CORS work only for cross-origin callers; the rest only learn that the answer varies by Origin (for caches).
+    app.use((req, res, next) => {
+      if (req.headers.origin === undefined) {
+        res.vary('Origin');
+        next();
+        return;
+      }
+      corsCheck(req, res, next);
+    });
+  }
+  app.use(refuseDeclaredOversize(config.http.bodyLimit), requireUtf8Json);
+  app.use(express.json({ limit: config.http.bodyLimit }), limitJsonDepth());
+
+  app.use('/api', labelMount('/api'), authRouter(deps, metrics));
   for (const channel of channels) {
-    if (channel.router) app.use('/api', rememberMountPath, channel.router);
+    if (channel.router) app.use('/api', labelMount('/api'), channel.router);
   }
   app.use(notFoundHandler);
   app.use(

@@ -39,6 +39,10 @@ describe('metrics', () => {
       headers: { authorization: `Bearer ${token}` },
     });
     await fetch(`${server.baseUrl}/wp-admin/setup.php`);
+    // Express matches paths case-insensitively: these reach /api/me, and must not mint label values.
+    for (const path of ['/API/me', '/Api/ME', '/api/me']) {
+      await fetch(`${server.baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    }
     await fetch(`${server.baseUrl}/ready`);
     const response = await fetch(server.metricsUrl);
     assert.equal(response.status, 200);
@@ -66,6 +70,16 @@ describe('metrics', () => {
     assert.match(text, /http_request_duration_seconds_count\{method="POST",route="\/api\/login",status="200"\} 1/);
     assert.match(text, /http_request_duration_seconds_count\{method="GET",route="\(unmatched\)",status="404"\} 1/);
     assert.doesNotMatch(text, /wp-admin|\/api\/users\/\d/);
+  });
+
+  it('takes the route label from the template, never from the spelling the client sent', () => {
+    assert.match(text, /http_request_duration_seconds_count\{method="GET",route="\/api\/me",status="200"\} 3\n/);
+    const routes = new Set([...text.matchAll(/route="([^"]*)"/g)].map((match) => match[1]));
+    assert.deepEqual(
+      [...routes].filter((route) => route !== '(unmatched)' && route !== route?.toLowerCase()),
+      [],
+      `label values spelled by clients: ${[...routes].join(', ')}`,
+    );
   });
 
   it('counts login attempts by result', () => {

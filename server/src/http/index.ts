@@ -7,4 +7,4 @@ export {
   requireUtf8Json,
 } from './guards.js';
 export { rejectUpgrade } from './upgrade.js';
-export { requestLogger } from './request-log.js';
+export { installRequestLog, requestFront, requestLogger } from './request-log.js';

@@ -1,11 +1,26 @@
+/**
+ * Per-request bookkeeping that every HTTP answer pays, kept lean: the request id, the security headers (computed once
+ * at start), and one JSON log line per request. pino-http made a child logger, a serializer pass and several closures
+ * per request; this builds the log object only when its level is enabled and a child logger only when a route logs.
+ */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Express, RequestHandler } from 'express';
+import helmet from 'helmet';
 import type { Logger } from 'pino';
-import { pinoHttp, type HttpLogger } from 'pino-http';
 
 /** An incoming X-Request-Id is kept (tracing through the ALB) when it is short and harmless to log. */
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const REQUEST_ID_HEADER = 'X-Request-Id';
+
+declare module 'node:http' {
+  interface IncomingMessage {
+    /** Set by `requestFront`: the X-Request-Id echoed to the client and written in every log line. */
+    id: string;
+    /** A logger bound to this request's id (made on first use). */
+    readonly log: Logger;
+  }
+}
 
 function requestIdOf(req: IncomingMessage): string {
   const incoming = req.headers['x-request-id'];
@@ -26,29 +41,77 @@ function loggableUrl(url: string | undefined): string | undefined {
   return `${url.slice(0, queryAt)}?${params.toString()}`;
 }
 
-/** One JSON log line per request with its id (echoed as X-Request-Id); health probes log at debug only. */
-export function requestLogger(logger: Logger, quietPaths: readonly string[]): HttpLogger {
-  return pinoHttp({
-    logger,
-    genReqId(req, res) {
-      const id = requestIdOf(req);
-      res.setHeader(REQUEST_ID_HEADER, id);
-      return id;
+/** The headers Helmet would set, computed once by running it against a recording response. */
+function staticSecurityHeaders(): [name: string, value: string][] {
+  const headers = new Map<string, string>();
+  const recorder = {
+    setHeader(name: string, value: unknown) {
+      headers.set(name, String(value));
     },
-    // Request and response headers stay out of the logs (they carry credentials and add noise).
-    serializers: {
-      req: (req: { id: unknown; method: unknown; url: unknown; remoteAddress: unknown }) => ({
-        id: req.id,
-        method: req.method,
-        url: loggableUrl(typeof req.url === 'string' ? req.url : undefined),
-        remoteAddress: req.remoteAddress,
-      }),
-      res: (res: { statusCode: unknown }) => ({ statusCode: res.statusCode }),
+    removeHeader(name: string) {
+      headers.delete(name);
     },
-    customLogLevel(req, res, error) {
-      if (error || res.statusCode >= 500) return 'error';
-      if (quietPaths.includes(req.url?.split('?')[0] ?? '')) return 'debug';
-      return res.statusCode >= 400 ? 'warn' : 'info';
+    getHeader: (name: string) => headers.get(name),
+  };
+  // Helmet's default headers depend on nothing in the request (its CSP nonce support is not used here).
+  helmet()(Object.create(null) as IncomingMessage, recorder as unknown as ServerResponse, () => undefined);
+  return [...headers];
+}
+
+/**
+ * First middleware: X-Request-Id, the fixed security headers, and `Connection: close` while draining (keep-alive
+ * sockets then close after their current response, so the listener can finish closing).
+ */
+export function requestFront(options: { securityHeaders: boolean; isDraining: () => boolean }): RequestHandler {
+  const fixed = options.securityHeaders ? staticSecurityHeaders() : [];
+  return (req, res, next) => {
+    req.id = requestIdOf(req);
+    res.setHeader(REQUEST_ID_HEADER, req.id);
+    for (const [name, value] of fixed) res.setHeader(name, value);
+    if (options.isDraining()) res.setHeader('Connection', 'close');
+    next();
+  };
+}
+
+/** Makes `req.log` a lazily created child logger carrying the request id (routes log through it). */
+export function installRequestLog(app: Express, logger: Logger): void {
+  const childOf = new WeakMap<IncomingMessage, Logger>();
+  Object.defineProperty(app.request, 'log', {
+    configurable: true,
+    get(this: IncomingMessage) {
+      let child = childOf.get(this);
+      if (!child) {
+        child = logger.child({ reqId: this.id });
+        childOf.set(this, child);
+      }
+      return child;
     },
   });
+}
+
+/** One JSON log line per request with its id; health probes and the like log at debug only. */
+export function requestLogger(logger: Logger, quietPaths: readonly string[]): RequestHandler {
+  return (req, res, next) => {
+    const started = performance.now();
+    res.once('finish', () => {
+      const status = res.statusCode;
+      const level = status >= 500 ? 'error' : quietPaths.includes(req.path) ? 'debug' : status >= 400 ? 'warn' : 'info';
+      if (!logger.isLevelEnabled(level)) return;
+      // Request and response headers stay out of the logs (they carry credentials and add noise).
+      logger[level](
+        {
+          req: {
+            id: req.id,
+            method: req.method,
+            url: loggableUrl(req.originalUrl),
+            remoteAddress: req.socket.remoteAddress,
+          },
+          res: { statusCode: status },
+          responseTime: Math.round(performance.now() - started),
+        },
+        'request completed',
+      );
+    });
+    next();
+  };
 }

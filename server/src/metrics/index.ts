@@ -67,31 +67,53 @@ export function createMetrics(pool: Pool): HttpMetrics {
 }
 
 /**
- * Times every request; the route label is the matched template (`/api/users/:id/disable`), never the raw path.
- * Express restores `req.baseUrl` when an error leaves a router, so routers are mounted behind `rememberMountPath`.
+ * Times every request. The route label is the matched template (`/api/users/:id/disable`) behind the fixed mount path
+ * given to `labelMount`; never anything the client wrote (Express matches paths case-insensitively, so `GET /API/me`
+ * reaches `/me` under `/api` with `req.baseUrl` = `/API`). Requests no route matched share UNMATCHED_ROUTE.
  */
 export function httpMetricsMiddleware(metrics: HttpMetrics): RequestHandler {
+  // One observer per label set seen, so a request costs a map lookup instead of prom-client hashing the labels.
+  const observers = new Map<string, { observe(seconds: number): void }>();
+  const observerFor = (method: string, route: string, status: number) => {
+    const key = `${method} ${status} ${route}`;
+    let observer = observers.get(key);
+    if (!observer) {
+      observer = metrics.httpDuration.labels({ method, route, status: String(status) });
+      observers.set(key, observer);
+    }
+    return observer;
+  };
   return (req, res, next) => {
-    const stop = metrics.httpDuration.startTimer();
+    const started = performance.now();
     metrics.httpInFlight.inc();
+    // 'close' follows 'finish' for a completed response and also comes alone when the client went away.
     res.once('close', () => {
       metrics.httpInFlight.dec();
-    });
-    res.once('finish', () => {
-      const route = req.route as { path?: unknown } | undefined;
-      const mountPath = typeof res.locals.mountPath === 'string' ? res.locals.mountPath : '';
-      const template = typeof route?.path === 'string' ? `${mountPath}${route.path}` : UNMATCHED_ROUTE;
-      stop({ method: req.method, route: template, status: String(res.statusCode) });
+      if (!res.writableFinished) return;
+      observerFor(req.method, routeLabel(req.route, res.locals.mountPath), res.statusCode).observe(
+        (performance.now() - started) / 1000,
+      );
     });
     next();
   };
 }
 
-/** Put in front of a mounted router: `app.use('/api', rememberMountPath, router)`. */
-export const rememberMountPath: RequestHandler = (req, res, next) => {
-  res.locals.mountPath = req.baseUrl;
-  next();
-};
+function routeLabel(route: unknown, mountPath: unknown): string {
+  const path = (route as { path?: unknown } | undefined)?.path;
+  if (typeof path !== 'string') return UNMATCHED_ROUTE;
+  return typeof mountPath === 'string' ? `${mountPath}${path}` : path;
+}
+
+/**
+ * Put in front of a mounted router, with the same path: `app.use('/api', labelMount('/api'), router)`. Express
+ * restores `req.baseUrl` when an error leaves a router, and `req.baseUrl` is the client's spelling anyway.
+ */
+export function labelMount(mountPath: string): RequestHandler {
+  return (_req, res, next) => {
+    res.locals.mountPath = mountPath;
+    next();
+  };
+}
 
 /** GET /metrics on its own port (never through the Ingress); everything else is 404. */
 export function createMetricsServer(registry: Registry): Server {
