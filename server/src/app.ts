@@ -4,6 +4,8 @@ import cors from 'cors';
 import express, { type Express } from 'express';
 import { serverContract } from '../../platform/server-contract.js';
 import { authRouter, TokenService, UserRepository } from './auth/index.js';
+import { defaultPasswordWorkers, PasswordWorkerPool } from './auth/password-pool.js';
+import { DEFAULT_USER_CACHE_TTL_MS } from './auth/user-cache.js';
 import type { Channel, ChannelFactory } from './channels.js';
 import type { Config } from './config/index.js';
 import { createPool, DatabaseProbe, registerDatabaseMetrics, type DatabaseMetrics } from './db/index.js';
@@ -151,13 +153,18 @@ export function createBackend(config: Config, options: BackendOptions = {}): Pro
   const pool = createPool(config.db);
   const metrics = createMetrics(pool);
   const lifecycle = new Lifecycle();
+  const passwords = new PasswordWorkerPool(defaultPasswordWorkers());
   const deps: BackendDeps = {
     config,
     logger,
     pool,
     registry: metrics.registry,
     tokens: new TokenService(config.auth),
-    users: new UserRepository(pool, { bcryptRounds: config.auth.bcryptRounds }),
+    users: new UserRepository(pool, {
+      bcryptRounds: config.auth.bcryptRounds,
+      passwords,
+      authCacheTtlMs: DEFAULT_USER_CACHE_TTL_MS,
+    }),
     lifecycle,
   };
   const channels = (options.channels ?? []).map((factory) => factory(deps));
@@ -203,6 +210,7 @@ export function createBackend(config: Config, options: BackendOptions = {}): Pro
     await Promise.all(channels.map((channel) => channel.close?.() ?? Promise.resolve()));
     await stopAccepting(metricsServer, logger).finish(0);
     await pool.end();
+    await passwords.close();
     readiness.close();
     logger.info({ reason }, 'Shutdown complete');
   }

@@ -217,7 +217,7 @@ describe('auth and users', () => {
     it('refuses an API token where only desktop tokens are accepted, and vice versa', async () => {
       await assert.rejects(server.backend.deps.tokens.verify(userToken, 'desktop'), { status: 401 });
       const desktop = await server.backend.deps.tokens.issue({
-        user: { id: userId, username: 'alice', role: 'user' },
+        user: { id: userId, username: 'alice', role: 'user', tokenVersion: 0 },
         audience: 'desktop',
       });
       assert.equal((await server.backend.deps.tokens.verify(desktop.token, 'desktop')).sub, String(userId));

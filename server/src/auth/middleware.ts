@@ -1,6 +1,7 @@
 import type { RequestHandler, Response } from 'express';
 import type { BackendDeps } from '../deps.js';
 import { HttpError } from '../http/errors.js';
+import type { User } from './users.js';
 import { InvalidTokenError, type Audience, type AuthUser, type Role, type TokenClaims } from './tokens.js';
 
 export interface AuthContext {
@@ -18,17 +19,22 @@ export function bearerToken(header: string | undefined): string | undefined {
 }
 
 /**
- * Was a token issued (`iat`, whole seconds: it has no finer grain) before the account's last change (disable, enable,
- * new password)? Such a token is revoked; one without `iat` counts as issued before.
+ * Is the token revoked by an account change (disable, enable, new password) since it was issued? Exact: the token's
+ * version must equal the account's. A token from before versions existed (no `ver`) is judged the old way, by its
+ * whole-second `iat` against the last change, and only while the account has not changed since.
  */
-export function issuedBeforeChange(issuedAt: number | undefined, accountUpdatedAt: Date): boolean {
-  return issuedAt === undefined || issuedAt < Math.floor(accountUpdatedAt.getTime() / 1000);
+export function tokenRevoked(
+  token: { iat?: number | undefined; ver?: number | undefined },
+  user: Pick<User, 'updatedAt' | 'tokenVersion'>,
+): boolean {
+  if (token.ver !== undefined) return token.ver !== user.tokenVersion;
+  return user.tokenVersion !== 0 || token.iat === undefined || token.iat < Math.floor(user.updatedAt.getTime() / 1000);
 }
 
 /**
- * Verifies a token for one of the audiences and loads its user from the DB, so a disabled or deleted user's tokens
- * stop working at once (and stay dead after re-enabling or a new password) and the role is the current one. Throws a
- * 401 HttpError otherwise.
+ * Verifies a token for one of the audiences and looks its user up (UserRepository.findForAuth: cached per replica
+ * for a bounded time), so a disabled or deleted user's tokens stop working (and stay dead after re-enabling or a new
+ * password) and the role is the current one. Throws a 401 HttpError otherwise.
  */
 async function authenticateToken(deps: AuthDeps, token: string, audiences: readonly Audience[]): Promise<AuthContext> {
   let claims: TokenClaims | undefined;
@@ -42,8 +48,8 @@ async function authenticateToken(deps: AuthDeps, token: string, audiences: reado
     }
   }
   if (!claims) throw lastError instanceof HttpError ? lastError : new InvalidTokenError('The token is not valid');
-  const user = await deps.users.findById(Number(claims.sub));
-  if (!user || user.disabled || issuedBeforeChange(claims.iat, user.updatedAt)) {
+  const user = await deps.users.findForAuth(Number(claims.sub));
+  if (!user || user.disabled || tokenRevoked(claims, user)) {
     throw new InvalidTokenError('The token has been revoked');
   }
   return { user: { id: user.id, username: user.username, role: user.role }, claims };

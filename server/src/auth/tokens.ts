@@ -19,6 +19,8 @@ export interface TokenClaims {
   username: string;
   role: Role;
   jti?: string;
+  /** The account's token version when issued; a token is valid only while it equals the stored one. */
+  ver?: number;
   /** Expiry, seconds since the epoch. */
   exp: number;
   iat?: number;
@@ -58,14 +60,18 @@ export class TokenService {
   }
 
   async issue(request: {
-    user: AuthUser;
+    user: AuthUser & { tokenVersion: number };
     audience: Audience;
     expiresInSeconds?: number;
     jti?: string;
   }): Promise<IssuedToken> {
     const expiresIn = request.expiresInSeconds ?? this.#config.jwtExpiresInSeconds;
     const issuedAt = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({ username: request.user.username, role: request.user.role })
+    const token = await new SignJWT({
+      username: request.user.username,
+      role: request.user.role,
+      ver: request.user.tokenVersion,
+    })
       .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
       .setIssuer(this.#config.jwtIssuer)
       .setAudience(this.audienceValue(request.audience))
@@ -91,7 +97,7 @@ export class TokenService {
       if (error instanceof errors.JWTExpired) throw new InvalidTokenError('The token has expired', error);
       throw new InvalidTokenError('The token is not valid', error);
     }
-    const { sub, username, role, jti, exp, iat, iss, aud } = payload;
+    const { sub, username, role, jti, ver, exp, iat, iss, aud } = payload;
     if (
       typeof sub !== 'string' ||
       !/^[1-9]\d{0,9}$/.test(sub) ||
@@ -99,7 +105,8 @@ export class TokenService {
       !ROLES.includes(role as Role) ||
       typeof exp !== 'number' ||
       typeof iss !== 'string' ||
-      (jti !== undefined && typeof jti !== 'string')
+      (jti !== undefined && typeof jti !== 'string') ||
+      (ver !== undefined && !(Number.isSafeInteger(ver) && (ver as number) >= 0))
     ) {
       throw new InvalidTokenError('The token is not valid');
     }
@@ -112,6 +119,7 @@ export class TokenService {
       aud: aud as string | string[],
       ...(typeof jti === 'string' ? { jti } : {}),
       ...(typeof iat === 'number' ? { iat } : {}),
+      ...(typeof ver === 'number' ? { ver } : {}),
     };
   }
 }

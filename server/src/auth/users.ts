@@ -3,7 +3,9 @@ import bcrypt from 'bcryptjs';
 import { z } from 'zod';
 import type { Pool, ResultSetHeader, RowDataPacket } from '../db/index.js';
 import { HttpError } from '../http/errors.js';
+import { inlinePasswordHasher, type PasswordHasher } from './password-pool.js';
 import { ROLES, type AuthUser, type Role } from './tokens.js';
+import { UserCache } from './user-cache.js';
 
 /** bcrypt reads at most 72 bytes of input; longer passwords are refused rather than silently truncated. */
 const PASSWORD_MAX_BYTES = 72;
@@ -17,7 +19,21 @@ export interface User extends AuthUser {
    * re-enabling an account does not bring back the tokens it had when it was disabled.
    */
   updatedAt: Date;
+  /** One more at every account change (disable, enable, new password); tokens carry the version they were issued at. */
+  tokenVersion: number;
 }
+
+export interface UserRepositoryOptions {
+  bcryptRounds: number;
+  /** Where bcrypt runs; the default is this thread (CLIs, tests). Servers pass a PasswordWorkerPool. */
+  passwords?: PasswordHasher;
+  /** How long `findForAuth` may answer from memory (0: always ask MySQL). */
+  authCacheTtlMs?: number;
+  authCacheMaxEntries?: number;
+}
+
+/** Every account change, on this replica; `disabled` tells whether the account is now disabled. */
+export type UserChange = { userId: number; disabled: boolean };
 
 const usernameSchema = z
   .string()
@@ -42,10 +58,11 @@ interface UserRow extends RowDataPacket {
   disabled_at: Date | null;
   created_at: Date;
   updated_at: Date;
+  token_version: number;
   password_hash: string;
 }
 
-const USER_COLUMNS = 'id, username, role, disabled_at, created_at, updated_at';
+const USER_COLUMNS = 'id, username, role, disabled_at, created_at, updated_at, token_version';
 
 /**
  * The `users.username` column is ASCII (every stored name passed `usernameSchema`). A name with any other character
@@ -65,6 +82,7 @@ function toUser(row: UserRow): User {
     disabled: row.disabled_at !== null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    tokenVersion: Number(row.token_version),
   };
 }
 
@@ -72,12 +90,40 @@ function toUser(row: UserRow): User {
 export class UserRepository {
   readonly #pool: Pool;
   readonly #bcryptRounds: number;
-  readonly #events = new EventEmitter<{ disabled: [userId: number] }>();
+  readonly #passwords: PasswordHasher;
+  readonly #authCache: UserCache<User | undefined>;
+  readonly #events = new EventEmitter<{ disabled: [userId: number]; changed: [change: UserChange] }>();
   #dummyHash: Promise<string> | undefined;
 
-  constructor(pool: Pool, options: { bcryptRounds: number }) {
+  constructor(pool: Pool, options: UserRepositoryOptions) {
     this.#pool = pool;
     this.#bcryptRounds = options.bcryptRounds;
+    this.#passwords = options.passwords ?? inlinePasswordHasher;
+    this.#authCache = new UserCache((id) => this.findById(id), {
+      ttlMs: options.authCacheTtlMs ?? 0,
+      maxEntries: options.authCacheMaxEntries ?? 10_000,
+    });
+  }
+
+  /**
+   * The user as token checks see it: from this replica's cache when fresh (see UserCache for the bound), else MySQL.
+   * Account changes made through this repository are seen at once.
+   */
+  findForAuth(id: number): Promise<User | undefined> {
+    return this.#authCache.get(id);
+  }
+
+  /** Drops a cached user after a change made on another replica (told through the change feed). */
+  forget(id: number): void {
+    this.#authCache.invalidate(id);
+  }
+
+  /** Several users at once (one query); the ones that do not exist are missing from the answer. */
+  async findManyById(ids: readonly number[]): Promise<User[]> {
+    if (ids.length === 0) return [];
+    // query, not execute: a prepared statement per list length would pile up toward max_prepared_stmt_count.
+    const [rows] = await this.#pool.query<UserRow[]>(`SELECT ${USER_COLUMNS} FROM users WHERE id IN (?)`, [ids]);
+    return rows.map(toUser);
   }
 
   async findById(id: number): Promise<User | undefined> {
@@ -118,7 +164,7 @@ export class UserRepository {
     if (!username.success || !password.success || !role.success) {
       throw new HttpError(400, 'invalid_request', problems.join('; '));
     }
-    const hash = await bcrypt.hash(password.data, this.#bcryptRounds);
+    const hash = await this.#passwords.hash(password.data, this.#bcryptRounds);
     try {
       const [result] = await this.#pool.execute<ResultSetHeader>(
         'INSERT INTO users (username, password_hash, role) VALUES (?, ?, ?)',
@@ -145,31 +191,57 @@ export class UserRepository {
         parsed.error.issues.map((issue) => `password: ${issue.message}`).join('; '),
       );
     }
-    const hash = await bcrypt.hash(parsed.data, this.#bcryptRounds);
-    const [result] = await this.#pool.execute<ResultSetHeader>('UPDATE users SET password_hash = ? WHERE id = ?', [
-      hash,
-      id,
-    ]);
-    return result.affectedRows === 1;
+    const hash = await this.#passwords.hash(parsed.data, this.#bcryptRounds);
+    const [result] = await this.#pool.execute<ResultSetHeader>(
+      'UPDATE users SET password_hash = ?, token_version = token_version + 1 WHERE id = ?',
+      [hash, id],
+    );
+    if (result.affectedRows !== 1) return false;
+    const user = await this.findById(id);
+    this.#changed({ userId: id, disabled: user?.disabled ?? true });
+    return true;
   }
 
-  /** Disables or re-enables a user; undefined when no such user. Disabling notifies `onDisabled` listeners. */
+  /**
+   * Disables or re-enables a user; undefined when no such user. A real change moves the token version on, so every
+   * token issued before it is refused exactly (even one issued in the same second). Disabling notifies `onDisabled`.
+   */
   async setDisabled(id: number, disabled: boolean): Promise<User | undefined> {
-    await this.#pool.execute(
+    const [result] = await this.#pool.execute<ResultSetHeader>(
       disabled
-        ? 'UPDATE users SET disabled_at = COALESCE(disabled_at, CURRENT_TIMESTAMP(3)) WHERE id = ?'
-        : 'UPDATE users SET disabled_at = NULL WHERE id = ?',
+        ? `UPDATE users SET disabled_at = CURRENT_TIMESTAMP(3), token_version = token_version + 1
+           WHERE id = ? AND disabled_at IS NULL`
+        : `UPDATE users SET disabled_at = NULL, token_version = token_version + 1
+           WHERE id = ? AND disabled_at IS NOT NULL`,
       [id],
     );
     const user = await this.findById(id);
-    if (user && disabled) this.#events.emit('disabled', user.id);
+    if (user && result.affectedRows === 1) this.#changed({ userId: id, disabled: user.disabled });
     return user;
   }
 
-  /** Called in this process when a user is disabled here (other replicas must look at the DB). Returns unsubscribe. */
+  /** Called in this process when a user is disabled (here, or elsewhere when a feed tells). Returns unsubscribe. */
   onDisabled(listener: (userId: number) => void): () => void {
     this.#events.on('disabled', listener);
     return () => this.#events.off('disabled', listener);
+  }
+
+  /** Called for every account change made through this repository (a feed passes them to other replicas). */
+  onChanged(listener: (change: UserChange) => void): () => void {
+    this.#events.on('changed', listener);
+    return () => this.#events.off('changed', listener);
+  }
+
+  /** A change made on another replica: forget the cached user, and close its sockets here when it is disabled. */
+  changedElsewhere(change: UserChange): void {
+    this.#authCache.invalidate(change.userId);
+    if (change.disabled) this.#events.emit('disabled', change.userId);
+  }
+
+  #changed(change: UserChange): void {
+    this.#authCache.invalidate(change.userId);
+    this.#events.emit('changed', change);
+    if (change.disabled) this.#events.emit('disabled', change.userId);
   }
 
   /**
@@ -188,7 +260,7 @@ export class UserRepository {
     const row = name === undefined ? undefined : rows[0];
     const tooLong = Buffer.byteLength(password, 'utf8') > PASSWORD_MAX_BYTES;
     const hash = row && !tooLong ? row.password_hash : dummy;
-    const matches = await bcrypt.compare(password, hash);
+    const matches = await this.#passwords.compare(password, hash);
     if (!row || tooLong || !matches || row.disabled_at !== null) return undefined;
     if (bcrypt.getRounds(row.password_hash) !== this.#bcryptRounds) await this.#rehash(row.id, password);
     return toUser(row);
@@ -200,7 +272,7 @@ export class UserRepository {
    * `updated_at` is kept: this is not an account change, the user's tokens stay valid.
    */
   async #rehash(id: number, password: string): Promise<void> {
-    const hash = await bcrypt.hash(password, this.#bcryptRounds);
+    const hash = await this.#passwords.hash(password, this.#bcryptRounds);
     await this.#pool.execute('UPDATE users SET password_hash = ?, updated_at = updated_at WHERE id = ?', [hash, id]);
   }
 
@@ -210,7 +282,7 @@ export class UserRepository {
   }
 
   #dummy(): Promise<string> {
-    this.#dummyHash ??= bcrypt.hash(`dummy-${String(Math.random())}`, this.#bcryptRounds);
+    this.#dummyHash ??= this.#passwords.hash(`dummy-${String(Math.random())}`, this.#bcryptRounds);
     return this.#dummyHash;
   }
 }

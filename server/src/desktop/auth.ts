@@ -7,7 +7,7 @@ import { decodeJwt } from 'jose';
 import {
   bearerToken,
   InvalidTokenError,
-  issuedBeforeChange,
+  tokenRevoked,
   requireAuth,
   type AuthContext,
   type TokenClaims,
@@ -54,17 +54,18 @@ export async function authorizeDesktopToken(
   if (!Number.isSafeInteger(grantId) || grantId <= 0 || !(await grants.isActive(grantId))) {
     return { status: 401, reason: 'token_revoked', message: 'The token has been revoked' };
   }
-  const user = await deps.users.findById(Number(claims.sub));
+  const user = await deps.users.findForAuth(Number(claims.sub));
   if (!user) return { status: 401, reason: 'invalid_token', message: 'The token is not valid' };
   if (user.disabled) return { status: 403, reason: 'user_disabled', message: 'The user is disabled' };
   // As for API tokens: an account change (disabled then enabled, new password) revokes the tokens issued before it.
-  if (claims.iat === undefined || issuedBeforeChange(claims.iat, user.updatedAt)) {
+  if (claims.iat === undefined || tokenRevoked(claims, user)) {
     return { status: 401, reason: 'token_revoked', message: 'The token has been revoked' };
   }
   return {
     user: { id: user.id, username: user.username, role: user.role },
     grantId,
     issuedAt: claims.iat,
+    tokenVersion: claims.ver,
     expiresAt: claims.exp,
     claims,
   };

@@ -64,7 +64,6 @@ export const desktopChannel: ChannelFactory = (deps: BackendDeps): Channel => {
     authorize: (token) => authorizeDesktopToken(deps, grants, token),
   });
   const watch = new DesktopSessionWatch({
-    pool,
     sockets,
     grants,
     users: deps.users,

@@ -94,7 +94,7 @@ export function desktopRouter(deps: DesktopRouteDeps): Router {
       throw invalidGrant();
     }
     const issued = await backend.tokens.issue({
-      user: { id: user.id, username: user.username, role: user.role },
+      user: { id: user.id, username: user.username, role: user.role, tokenVersion: user.tokenVersion },
       audience: 'desktop',
       expiresInSeconds: config.desktop.tokenExpiresInSeconds,
       jti: String(redemption.grantId),

@@ -18,6 +18,8 @@ export interface DesktopSession {
   readonly grantId: number;
   /** Token issue time (`iat`), epoch seconds: a change to the account after it revokes the token. */
   readonly issuedAt: number;
+  /** The account's token version in the token (undefined in tokens from before versions); see tokenRevoked. */
+  readonly tokenVersion: number | undefined;
   /** Token expiry, epoch seconds. */
   readonly expiresAt: number;
 }

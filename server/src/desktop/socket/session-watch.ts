@@ -1,17 +1,15 @@
 /**
  * Closes live sockets whose session ended elsewhere: a user disabled or a grant revoked on this replica (at once) or
  * on another one, and tokens older than their account's last change (noticed by polling MySQL, since replicas share
- * nothing else).
+ * nothing else), through UserRepository like every other user lookup.
  */
-import { issuedBeforeChange, type UserRepository } from '../../auth/index.js';
-import type { Pool, RowDataPacket } from '../../db/index.js';
+import { tokenRevoked, type UserRepository } from '../../auth/index.js';
 import type { Logger } from '../../log/index.js';
 import type { DesktopGrantStore } from '../login/grants.js';
 import { CloseCode } from './close-codes.js';
 import type { DesktopSocketServer } from './server.js';
 
 export interface SessionWatchOptions {
-  readonly pool: Pool;
   readonly sockets: DesktopSocketServer;
   readonly grants: DesktopGrantStore;
   readonly users: UserRepository;
@@ -65,34 +63,34 @@ export class DesktopSessionWatch {
     this.options.sockets.closeWhere((session) => session.user.id === userId, CloseCode.userDisabled, 'user disabled');
   }
 
+  /**
+   * Judges the sessions of one snapshot against the users as they are now. Only the snapshot is judged: a socket that
+   * opened while the query ran was authenticated after it, and would be judged on figures older than its token.
+   */
   private async check(): Promise<void> {
-    const sessions = this.options.sockets.sessions();
-    if (sessions.length === 0) return;
-    const userIds = [...new Set(sessions.map((session) => session.user.id))];
-    // query, not execute: a prepared statement per list length would pile up toward max_prepared_stmt_count.
-    const [rows] = await this.options.pool.query<RowDataPacket[]>(
-      'SELECT id, disabled_at IS NOT NULL AS disabled, updated_at FROM users WHERE id IN (?)',
-      [userIds],
-    );
-    const users = new Map(
-      rows.map((row) => [Number(row.id), { disabled: Number(row.disabled) === 1, updatedAt: row.updated_at as Date }]),
-    );
+    const snapshot = new Set(this.options.sockets.sessions());
+    if (snapshot.size === 0) return;
+    const userIds = [...new Set([...snapshot].map((session) => session.user.id))];
+    const users = new Map((await this.options.users.findManyById(userIds)).map((user) => [user.id, user]));
     const { sockets } = this.options;
     sockets.closeWhere(
-      (session) => users.get(session.user.id)?.disabled === true,
+      (session) => snapshot.has(session) && users.get(session.user.id)?.disabled === true,
       CloseCode.userDisabled,
       'user disabled',
     );
-    // As at the upgrade: a token issued before its account's last change (new password, re-enabled) is revoked.
+    // As at the upgrade: an account change since the token was issued (new password, re-enabled) revokes it.
     sockets.closeWhere(
       (session) => {
+        if (!snapshot.has(session)) return false;
         const user = users.get(session.user.id);
-        return user === undefined || issuedBeforeChange(session.issuedAt, user.updatedAt);
+        return user === undefined || tokenRevoked({ iat: session.issuedAt, ver: session.tokenVersion }, user);
       },
       CloseCode.tokenRevoked,
       'token revoked',
     );
-    const revoked = await this.options.grants.revokedAmong([...new Set(sessions.map((session) => session.grantId))]);
+    const grantIds = [...new Set([...snapshot].map((session) => session.grantId))];
+    const revoked = new Set(await this.options.grants.revokedAmong(grantIds));
+    // Grants are never re-activated, so a revoked one also ends sockets opened during the query.
     for (const grantId of revoked) this.grantRevoked(grantId);
   }
 }
