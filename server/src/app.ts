@@ -4,8 +4,7 @@ import cors from 'cors';
 import express, { type Express } from 'express';
 import { serverContract } from '../../platform/server-contract.js';
 import { authRouter, TokenService, UserRepository } from './auth/index.js';
-import { defaultPasswordWorkers, PasswordWorkerPool } from './auth/password-pool.js';
-import { DEFAULT_USER_CACHE_TTL_MS } from './auth/user-cache.js';
+import { PasswordWorkerPool } from './auth/password-pool.js';
 import type { Channel, ChannelFactory } from './channels.js';
 import type { Config } from './config/index.js';
 import { createPool, DatabaseProbe, registerDatabaseMetrics, type DatabaseMetrics } from './db/index.js';
@@ -153,7 +152,7 @@ export function createBackend(config: Config, options: BackendOptions = {}): Pro
   const pool = createPool(config.db);
   const metrics = createMetrics(pool);
   const lifecycle = new Lifecycle();
-  const passwords = new PasswordWorkerPool(defaultPasswordWorkers());
+  const passwords = new PasswordWorkerPool(config.auth.bcryptWorkers);
   const deps: BackendDeps = {
     config,
     logger,
@@ -163,7 +162,7 @@ export function createBackend(config: Config, options: BackendOptions = {}): Pro
     users: new UserRepository(pool, {
       bcryptRounds: config.auth.bcryptRounds,
       passwords,
-      authCacheTtlMs: DEFAULT_USER_CACHE_TTL_MS,
+      authCacheTtlMs: config.auth.userCacheTtlMs,
     }),
     lifecycle,
   };

@@ -163,6 +163,29 @@ describe('loadConfig', () => {
     assert.match(error.message, /JWT_EXPIRES_IN: must be a duration such as 8h/);
   });
 
+  it('reads the cache, bcrypt worker and Redis settings, and names a bad Redis URL', () => {
+    const defaults = loadConfig(minimal);
+    assert.deepEqual(
+      [defaults.auth.userCacheTtlMs, defaults.auth.bcryptWorkers, defaults.redis.url],
+      [1000, 2, undefined],
+    );
+    const set = loadConfig({
+      ...minimal,
+      USER_CACHE_TTL_MS: '0',
+      BCRYPT_WORKERS: '3',
+      REDIS_URL: 'rediss://app:secret@cache.internal:6379',
+    });
+    assert.deepEqual(
+      [set.auth.userCacheTtlMs, set.auth.bcryptWorkers, set.redis.url],
+      [0, 3, 'rediss://app:secret@cache.internal:6379'],
+    );
+    for (const REDIS_URL of ['http://cache:6379', 'cache.internal:6379', 'redis://']) {
+      assert.deepEqual(configErrorOf({ ...minimal, REDIS_URL }).variables, ['REDIS_URL'], REDIS_URL);
+    }
+    assert.deepEqual(configErrorOf({ ...minimal, USER_CACHE_TTL_MS: '600000' }).variables, ['USER_CACHE_TTL_MS']);
+    assert.deepEqual(configErrorOf({ ...minimal, BCRYPT_WORKERS: '0' }).variables, ['BCRYPT_WORKERS']);
+  });
+
   it('treats empty variables as unset', () => {
     assert.equal(loadConfig({ ...minimal, PORT: '', CORS_ORIGINS: '' }).port, serverContract.httpPort);
   });

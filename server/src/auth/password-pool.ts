@@ -4,7 +4,6 @@
  * pool of worker threads takes the work; jobs queue in arrival order. Every login, known user or not, costs one job,
  * so the pool keeps the unknown-user timing equal to the wrong-password one.
  */
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import bcrypt from 'bcryptjs';
 
@@ -25,11 +24,6 @@ export const inlinePasswordHasher: PasswordHasher = {
   compare: (password, hash) => bcrypt.compare(password, hash),
   close: () => Promise.resolve(),
 };
-
-/** Default pool size: one thread per core but one (kept for the event loop), at least one, at most four. */
-export function defaultPasswordWorkers(): number {
-  return Math.min(4, Math.max(1, availableParallelism() - 1));
-}
 
 interface Pending {
   readonly job: PasswordJob;

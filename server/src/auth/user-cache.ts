@@ -4,9 +4,6 @@
  * filled it started, changes made through this replica's UserRepository drop the entry at once, and other replicas
  * drop theirs when told (Redis, see UserChangeFeed) or when the entry expires.
  */
-/** The default bound on how late a replica sees an account change made on another one (without Redis). */
-export const DEFAULT_USER_CACHE_TTL_MS = 1000;
-
 export interface UserCacheOptions {
   /** How long an entry may be used; 0 turns the cache off. */
   readonly ttlMs: number;

@@ -82,7 +82,7 @@ function toUser(row: UserRow): User {
     disabled: row.disabled_at !== null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
-    tokenVersion: Number(row.token_version),
+    tokenVersion: row.token_version,
   };
 }
 

@@ -12,6 +12,7 @@ import {
   databaseVariables,
   desktopVariables,
   httpVariables,
+  redisVariables,
   serverVariables,
 } from './variables.js';
 
@@ -63,6 +64,7 @@ const allVariables = {
   ...authVariables,
   ...httpVariables,
   ...desktopVariables,
+  ...redisVariables,
 };
 
 const configSchema = z.object(allVariables).transform((env) => ({
@@ -78,6 +80,9 @@ const configSchema = z.object(allVariables).transform((env) => ({
     jwtExpiresInSeconds: env.JWT_EXPIRES_IN,
     jwtIssuer: env.JWT_ISSUER,
     bcryptRounds: env.BCRYPT_ROUNDS,
+    bcryptWorkers: env.BCRYPT_WORKERS,
+    /** Another replica's disable or password change reaches this one's token checks within this bound. */
+    userCacheTtlMs: env.USER_CACHE_TTL_MS,
     audiences: { api: `${service.name}:api`, desktop: `${service.name}:desktop` },
     /** Login throttle: failed-or-not attempts per window, per account and per client IP. */
     loginThrottle: {
@@ -95,6 +100,8 @@ const configSchema = z.object(allVariables).transform((env) => ({
     /** Proxies in front of the server whose X-Forwarded-For is trusted (1 = the ALB). */
     trustProxyHops: env.TRUST_PROXY_HOPS,
   },
+  /** Wake-ups between replicas; MySQL stays the source of truth and polling the fallback. */
+  redis: { url: env.REDIS_URL },
   shutdown: { graceMs: env.SHUTDOWN_GRACE_MS, forceMs: env.SHUTDOWN_FORCE_MS },
   desktop: {
     heartbeatMs: env.WS_HEARTBEAT_MS,

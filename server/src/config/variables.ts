@@ -88,6 +88,25 @@ export const authVariables = {
   LOGIN_THROTTLE_WINDOW_SECONDS: integer(1, 86_400).default(900),
   LOGIN_MAX_ATTEMPTS_PER_ACCOUNT: integer(1, 100_000).default(10),
   LOGIN_MAX_ATTEMPTS_PER_IP: integer(1, 1_000_000).default(100),
+  /** How long a replica may answer token checks from memory: the bound on seeing another replica's account change. */
+  USER_CACHE_TTL_MS: integer(0, 60_000).default(1000),
+  /** Worker threads that run bcrypt, so logins never stall the event loop. */
+  BCRYPT_WORKERS: integer(1, 32).default(2),
+};
+
+/** Cross-replica wake-ups (optional): redis:// or rediss:// (TLS). Without it, replicas find events by polling. */
+export const redisVariables = {
+  REDIS_URL: z
+    .string()
+    .refine((value) => {
+      try {
+        const url = new URL(value);
+        return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
+      } catch {
+        return false;
+      }
+    }, 'must be a URL such as rediss://user:password@host:6379 (redis:// without TLS)')
+    .optional(),
 };
 
 export const httpVariables = {

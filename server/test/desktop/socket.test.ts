@@ -4,7 +4,6 @@ import { after, before, describe, it } from 'node:test';
 import type { RowDataPacket } from 'mysql2/promise';
 import { serverContract } from '../../../platform/server-contract.js';
 import { UserRepository } from '../../src/auth/index.js';
-import { DEFAULT_USER_CACHE_TTL_MS } from '../../src/auth/user-cache.js';
 import { desktopChannel } from '../../src/desktop/index.js';
 import { DesktopEventStore } from '../../src/desktop/events/store.js';
 import { createUser, login, startTestServer, TEST_BCRYPT_ROUNDS, type TestServer } from '../support/server.js';
@@ -74,7 +73,7 @@ describe('/ws/desktop', () => {
       await (await DesktopTestClient.connect(server.wsUrl, allowed)).client.close();
       // Disabled as by another replica: this one's user cache may answer for USER_CACHE_TTL_MS, and no longer.
       await new UserRepository(server.db.pool, { bcryptRounds: Number(TEST_BCRYPT_ROUNDS) }).setDisabled(id, true);
-      await sleep(DEFAULT_USER_CACHE_TTL_MS);
+      await sleep(server.backend.deps.config.auth.userCacheTtlMs);
       assert.equal((await refusedUpgrade(server.wsUrl, { token })).status, 403);
     });
 
@@ -317,7 +316,7 @@ describe('/ws/desktop', () => {
     assert.ok(await users.setPassword(id, 'a brand new passphrase'));
     assert.equal((await client.waitClosed()).code, 4401);
     // New uses of the token: refused once this replica's user cache has expired (its stated bound).
-    await sleep(DEFAULT_USER_CACHE_TTL_MS);
+    await sleep(server.backend.deps.config.auth.userCacheTtlMs);
     assert.equal((await refusedUpgrade(server.wsUrl, { token })).status, 401);
     const post = await fetch(`${server.baseUrl}/api/desktop/events`, {
       method: 'POST',
