@@ -102,7 +102,6 @@ function createApp(
     res.json({ status: 'ready' });
   });
 
-
   app.use(httpMetricsMiddleware(metrics));
   app.use(requestLogger(deps.logger, [paths.liveness, paths.readiness, paths.dependencies]));
   if (config.http.corsOrigins.length > 0) {
