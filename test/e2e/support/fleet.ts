@@ -87,7 +87,7 @@ export class Fleet {
     return startLoad(concurrency, 30, maxMs, (loop, iteration) => {
       const user = this.users[(iteration * concurrency + loop) % this.users.length]!;
       const { url, ...init } = postEventRequest(this.haproxy.baseUrl, user.apiToken, 'e2e.tick', { loop, iteration });
-      return request(`POST events user ${user.id}`, url, init).then((answer) => ({ ...answer, what: `${user.id}` }));
+      return request('POST /api/desktop/events', url, init).then((answer) => ({ ...answer, userId: user.id }));
     });
   }
 
@@ -141,8 +141,30 @@ export function acknowledged(load: Load): Map<number, number> {
   for (const answer of load.answers) {
     if (answer.status !== 201) continue;
     const seq = (answer.body as { seq?: number } | undefined)?.seq ?? 0;
-    const userId = Number(answer.what);
+    const userId = answer.userId ?? 0;
     last.set(userId, Math.max(last.get(userId) ?? 0, seq));
   }
   return last;
+}
+
+/** What the kubelet and the ALB see, sampled every `intervalMs`: each replica's probes and each target's state. */
+export function watchProbes(fleet: Fleet, intervalMs: number, maxMs: number): Load & { targetStates: string[] } {
+  const targetStates: string[] = [];
+  const replicas = [...fleet.replicas.entries()];
+  const load = startLoad(1, intervalMs, maxMs, async () => {
+    const targets = await fleet.haproxy.targets();
+    for (const [slot] of replicas) {
+      const status = targets[slot]?.status ?? 'absent';
+      if (status !== 'UP') targetStates.push(`${slot} ${status}`);
+    }
+    const answers = await Promise.all(
+      replicas.flatMap(([slot, replica]) => [
+        request(`${slot} liveness`, `${replica.baseUrl}${serverContract.paths.liveness}`),
+        request(`${slot} readiness`, `${replica.baseUrl}${serverContract.paths.readiness}`),
+      ]),
+    );
+    const failed = answers.find((answer) => answer.status !== 200);
+    return failed ?? answers[0]!;
+  });
+  return Object.assign(load, { targetStates });
 }

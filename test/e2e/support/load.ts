@@ -11,6 +11,8 @@ export interface Answer {
   /** The JSON error code, when the answer was an error. */
   code?: string;
   retryAfter?: string;
+  /** The user an event was posted for (producers). */
+  userId?: number;
   /** The parsed JSON body of a successful answer. */
   body?: unknown;
   /** Why no answer came. */
@@ -99,10 +101,17 @@ export function postEventRequest(
   };
 }
 
-/** A short account of answers that are not what a scenario allows, for assertion messages. */
-export function summarize(answers: readonly Answer[], limit = 10): string {
-  return answers
+/** A short account of answers a scenario does not allow, grouped by kind with a count, for assertion messages. */
+export function summarize(answers: readonly Answer[], limit = 12): string {
+  const kinds = new Map<string, { count: number; slowest: number }>();
+  for (const answer of answers) {
+    const key = `${answer.what}: ${answer.status || answer.failure} ${answer.code ?? ''}`.trim();
+    const kind = kinds.get(key) ?? { count: 0, slowest: 0 };
+    kinds.set(key, { count: kind.count + 1, slowest: Math.max(kind.slowest, answer.ms) });
+  }
+  return [...kinds]
+    .sort((a, b) => b[1].count - a[1].count)
     .slice(0, limit)
-    .map((answer) => `${answer.what}: ${answer.status || answer.failure} ${answer.code ?? ''} after ${answer.ms} ms`)
+    .map(([key, kind]) => `${kind.count} × ${key} (slowest ${kind.slowest} ms)`)
     .join('\n');
 }
