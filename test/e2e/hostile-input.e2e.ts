@@ -129,7 +129,7 @@ describe('scenario 3a: hostile-input corpus (the defects of issue 11)', { timeou
     );
     assert.ok(expect.status === 417 && isJsonError(expect), `Expect: ${expect.status} ${expect.body}`);
     const desktop = await desktopToken(server.baseUrl, user.token);
-    for (const broken of [{ 'Sec-WebSocket-Key': undefined }, { 'Sec-WebSocket-Version': '8' }]) {
+    for (const broken of [{ 'Sec-WebSocket-Key': undefined }, { 'Sec-WebSocket-Version': '99' }]) {
       const answer = await rawRequest(
         port,
         upgradeRequest(port, '/ws/desktop', { Authorization: `Bearer ${desktop}`, ...broken }),

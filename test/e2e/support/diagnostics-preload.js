@@ -1,7 +1,6 @@
 // Loaded into a spawned server by the e2e scenarios (NODE_OPTIONS="--expose-gc --import=<this file>"), never in
 // production. On SIGUSR2 it collects garbage and writes what the process itself sees (pid, memory, active handles and
 // timers by type) to E2E_DIAGNOSTICS_FILE, so a scenario can compare a baseline with the state after its load.
-/* global process */
 import { renameSync, writeFileSync } from 'node:fs';
 
 const target = process.env.E2E_DIAGNOSTICS_FILE;
