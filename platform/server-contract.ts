@@ -51,6 +51,8 @@ export const serverContract = {
     gid: 1000,
     serverCommand: ['node', 'dist/server/src/main.js'],
     migrateCommand: ['node', 'dist/server/src/cli/migrate.js'],
+    /** Creates the application and migration DB users with the master credentials (see docs/server.md). */
+    provisionDatabaseUsersCommand: ['node', 'dist/server/src/cli/provision-db-users.js'],
   },
 } as const;
 

@@ -195,6 +195,9 @@ describe('container image', { skip: podmanMissing }, () => {
       DB_USER: process.env.TEST_DB_USER ?? 'root',
       DB_PASSWORD: process.env.TEST_DB_PASSWORD ?? '',
       DB_NAME: database,
+      // The test MariaDB speaks plaintext, which production refuses (DB_TLS): run the image as a test deployment.
+      NODE_ENV: 'test',
+      DB_TLS: 'off',
     });
   });
 

@@ -35,7 +35,8 @@ describe('hostile input corpus', () => {
   before(async () => {
     db = await createTestDatabase();
     await createUser(db, { username: 'victim', password: 'victim-password-1' });
-    server = await spawnServer({ ...db.env, LOGIN_MAX_ATTEMPTS_PER_IP: '1000' });
+    await createUser(db, { username: 'bystander', password: 'bystander-password-1' });
+    server = await spawnServer({ ...db.env, LOGIN_MAX_ATTEMPTS_PER_IP: '1000', DESKTOP_MAX_EVENTS_PER_MINUTE: '5' });
     token = await login(server.baseUrl, 'victim', 'victim-password-1');
   });
   after(async () => {
@@ -193,6 +194,31 @@ describe('hostile input corpus', () => {
       body: JSON.stringify({ username: 'victim', password: 'victim-password-1' }),
     });
     assert.equal(response.status, 200);
+  });
+
+  it('a user posting events past DESKTOP_MAX_EVENTS_PER_MINUTE gets 429 with Retry-After; others do not', async () => {
+    const post = (bearer: string) =>
+      fetch(`${server.baseUrl}/api/desktop/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ topic: 'flood', data: { n: 1 } }),
+      });
+    let refused: Response | undefined;
+    let stored = 0;
+    for (let attempt = 0; attempt < 12 && !refused; attempt += 1) {
+      const response = await post(token);
+      if (response.status === 429) refused = response;
+      else {
+        assert.equal(response.status, 201);
+        stored += 1;
+      }
+    }
+    assert.ok(refused, 'no 429 after 12 events with a limit of 5 a minute');
+    assert.ok(stored <= 5, `${stored} events stored within one minute`);
+    assert.match(refused.headers.get('retry-after') ?? '', /^[1-9]\d*$/);
+    assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'too_many_requests');
+    const other = await login(server.baseUrl, 'bystander', 'bystander-password-1');
+    assert.equal((await post(other)).status, 201);
   });
 
   it('the process is still up and serving after the whole corpus', async () => {

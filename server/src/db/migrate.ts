@@ -6,6 +6,7 @@ import mysql, { type Connection, type Pool, type RowDataPacket } from 'mysql2/pr
 import type { Logger } from 'pino';
 import type { DatabaseConfig } from '../config/index.js';
 import { splitSqlStatements } from './sql-statements.js';
+import { tlsOptions } from './tls.js';
 
 export interface Migration {
   version: number;
@@ -153,6 +154,7 @@ export async function migrate(target: Pool | DatabaseConfig, options: MigrateOpt
     password: target.password,
     database: target.database,
     connectTimeout: target.connectTimeoutMs,
+    ssl: tlsOptions(target),
     charset: 'UTF8MB4_UNICODE_CI',
     timezone: 'Z',
   });

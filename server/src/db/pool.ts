@@ -2,25 +2,24 @@ import mysql, { type Connection, type Pool, type PoolConnection } from 'mysql2/p
 import type { DatabaseConfig } from '../config/index.js';
 import { valueWithin } from '../lifecycle/index.js';
 import { ACQUIRE_TIMEOUT, QUERY_TIMEOUT } from './failures.js';
+import { tlsOptions } from './tls.js';
 
 export type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 
 /** Bounds on waiting for the database, so a request during an outage fails fast instead of hanging. */
-export interface PoolTimeouts {
+interface PoolTimeouts {
   /** Longest wait for a pool connection (a free one, or a new one being opened). */
   acquireTimeoutMs: number;
   /** Longest wait for one `pool.execute`/`pool.query` statement; a connection that overruns it is destroyed. */
   queryTimeoutMs: number;
 }
 
-export const DEFAULT_QUERY_TIMEOUT_MS = 15_000;
-
 /**
  * A bounded pool: at most `poolSize` connections, at most `queueLimit` callers waiting for one (beyond that a call
  * fails at once instead of piling up), connect, acquire and statement timeouts, TCP keep-alive and UTC sessions. Use
  * `pool.execute` (prepared statements) for anything that carries a value.
  */
-export function createPool(config: DatabaseConfig & Partial<PoolTimeouts>): Pool {
+export function createPool(config: DatabaseConfig): Pool {
   const pool = mysql.createPool({
     host: config.host,
     port: config.port,
@@ -33,6 +32,7 @@ export function createPool(config: DatabaseConfig & Partial<PoolTimeouts>): Pool
     queueLimit: config.queueLimit,
     waitForConnections: true,
     connectTimeout: config.connectTimeoutMs,
+    ssl: tlsOptions(config),
     enableKeepAlive: true,
     charset: 'UTF8MB4_UNICODE_CI',
     timezone: 'Z',
@@ -51,10 +51,7 @@ export function createPool(config: DatabaseConfig & Partial<PoolTimeouts>): Pool
       if (error) core.destroy();
     });
   });
-  return guardPool(pool, {
-    acquireTimeoutMs: config.acquireTimeoutMs ?? config.connectTimeoutMs,
-    queryTimeoutMs: config.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
-  });
+  return guardPool(pool, { acquireTimeoutMs: config.acquireTimeoutMs, queryTimeoutMs: config.queryTimeoutMs });
 }
 
 function timeoutError(code: string, message: string): Error {
@@ -168,6 +165,7 @@ export class DatabaseProbe {
         password: this.#config.password,
         database: this.#config.database,
         connectTimeout: this.#config.connectTimeoutMs,
+        ssl: tlsOptions(this.#config),
         enableKeepAlive: true,
       })
       .then((connection) => {

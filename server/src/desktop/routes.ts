@@ -56,6 +56,12 @@ export function desktopRouter(deps: DesktopRouteDeps): Router {
     limit: config.auth.loginThrottle.maxPerIp,
     windowSeconds: config.auth.loginThrottle.windowSeconds,
   });
+  // Each event is stored for DESKTOP_EVENT_RETENTION_HOURS: an unbounded producer would fill the database.
+  const eventThrottle = new Throttle(backend.pool, {
+    scope: 'desktop-events-user',
+    limit: config.desktop.maxEventsPerMinute,
+    windowSeconds: 60,
+  });
 
   router.post('/desktop/authcode', requireAuth(backend, { audience: 'api' }), async (req, res) => {
     const body = parseRequest(authcodeRequest, req.body);
@@ -106,6 +112,12 @@ export function desktopRouter(deps: DesktopRouteDeps): Router {
   router.post('/desktop/events', requireApiOrDesktopAuth(backend, grants), async (req, res) => {
     const body = parseRequest(eventRequest, req.body);
     const { user } = authOf(res);
+    const throttled = await eventThrottle.hit(String(user.id));
+    if (!throttled.allowed) {
+      throw new HttpError(429, 'too_many_requests', 'Too many events; try again later', {
+        headers: { 'Retry-After': String(throttled.retryAfterSeconds) },
+      });
+    }
     const userId = body.userId ?? user.id;
     if (userId !== user.id) {
       if (user.role !== 'admin') throw new HttpError(403, 'forbidden', 'Only admins may send events to other users');

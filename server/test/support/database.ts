@@ -61,6 +61,8 @@ export async function createEmptyDatabase(): Promise<{ name: string; env: Record
       DB_USER: server.user,
       DB_PASSWORD: server.password,
       DB_NAME: name,
+      // The test server is a plaintext MariaDB on loopback (server/test/db-tls.test.ts covers TLS).
+      DB_TLS: 'off',
     },
   };
 }
