@@ -13,6 +13,10 @@ export const serverMetricNames = {
   dbPoolConnectionsIdle: 'db_pool_connections_idle',
   dbPoolWaitingRequests: 'db_pool_waiting_requests',
   dbPoolConnectionsMax: 'db_pool_connections_max',
+  /** Gauge: 1 when the database answered a ping at scrape time, else 0 (the readiness probe ignores the database). */
+  dbUp: 'db_up',
+  /** Counter labelled reason (unavailable, busy): requests answered 503 because of the database. */
+  dbRequestFailures: 'db_request_failures_total',
   /** Gauge: WebSockets open on a replica. */
   wsConnectionsOpen: 'desktop_ws_open_connections',
   /** Counter labelled code: WebSocket closes by close code. */

@@ -121,7 +121,13 @@ describe('pool sessions', () => {
     const baseDir = mkdtempSync(join(tmpdir(), 'tz-db-'));
     const server = await startEmbeddedServer({ baseDir, serverArgs: ['--default-time-zone=+05:00'] });
     try {
-      const env = { DB_HOST: server.host, DB_PORT: String(server.port), DB_USER: server.user, DB_NAME: 'mysql' };
+      const env = {
+        DB_HOST: server.host,
+        DB_PORT: String(server.port),
+        DB_USER: server.user,
+        DB_NAME: 'mysql',
+        DB_TLS: 'off',
+      };
       const pool = createPool(loadDatabaseConfig(env));
       try {
         const [[row]] = await pool.query<RowDataPacket[]>(

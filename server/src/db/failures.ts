@@ -4,6 +4,7 @@
  * clients know to come back.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { serverMetricNames } from '../../../platform/metric-names.js';
 
 export type DatabaseFailure = 'unavailable' | 'busy';
 
@@ -70,14 +71,14 @@ export interface DatabaseMetrics {
  */
 export function registerDatabaseMetrics(registry: Registry, ping: () => Promise<boolean>): DatabaseMetrics {
   const failures = new Counter({
-    name: 'db_request_failures_total',
+    name: serverMetricNames.dbRequestFailures,
     help: 'Requests answered 503 because the database was unavailable or its pool was saturated',
     labelNames: ['reason'] as const,
     registers: [registry],
   });
   for (const reason of ['unavailable', 'busy'] as const) failures.inc({ reason }, 0);
   new Gauge({
-    name: 'db_up',
+    name: serverMetricNames.dbUp,
     help: 'Whether the database answered a ping at scrape time (1) or not (0)',
     registers: [registry],
     async collect() {
