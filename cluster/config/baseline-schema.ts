@@ -37,7 +37,27 @@ const cacheSchema = z
   })
   .prefault({});
 
+const edgeSchema = z
+  .object({
+    /** Requests one client IP may make in any 5 minutes before the WAF blocks it (where a WAF runs). */
+    rateLimitPerFiveMinutes: z.int().min(10).max(2_000_000_000).default(2000),
+    /** Days the ALB access logs are kept. */
+    accessLogRetentionDays: z.int().min(1).max(3650).default(90),
+  })
+  .prefault({});
+
+/** Persistent volumes of the monitoring stack (gp3, encrypted); a claim can grow later, never shrink. */
+const monitoringStorageSchema = z
+  .object({
+    prometheusGiB: z.int().min(5).max(16_000).default(50),
+    alertmanagerGiB: z.int().min(1).max(100).default(2),
+    grafanaGiB: z.int().min(1).max(100).default(5),
+  })
+  .prefault({});
+
 export const baselineSettingsShape = {
   karpenter: karpenterSchema,
   cache: cacheSchema,
+  edge: edgeSchema,
+  monitoringStorage: monitoringStorageSchema,
 };

@@ -1,6 +1,7 @@
 import { Chart } from 'cdk8s';
 import type { ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
+import { edgeProtection } from '../../platform/edge.js';
 import { externalSecrets, gitRepository, imageRepository, monitoring } from '../../platform/environments.js';
 import { databaseName, service } from '../../platform/service.js';
 import type { Environment } from '../../platform/environments.js';
@@ -130,6 +131,8 @@ export class EnvironmentChart extends Chart {
       canary: { stableService: this.webService.stableService.name, canaryService: this.webService.canaryService.name },
       // Deleting production's Ingress (or its Application) must not delete the ALB whose DNS name clients use.
       deletionProtection: env.production,
+      // The WAF (production) and access-log bucket that cluster/ creates under the same names.
+      edge: edgeProtection(env),
       tags: { Service: service.name, Environment: env.name },
     });
 

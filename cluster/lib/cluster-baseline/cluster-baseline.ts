@@ -2,7 +2,10 @@ import type { IDependable } from 'constructs';
 import { Construct } from 'constructs';
 import { externalSecrets } from '../../../platform/environments.js';
 import { subnetGroups } from '../../../platform/network.js';
+import { edgeProtection } from '../../../platform/edge.js';
 import { ArgoRollouts } from '../addons/argo-rollouts/index.js';
+import { EbsCsiDriver } from '../addons/ebs-csi-driver/index.js';
+import { EdgeProtection } from '../edge-protection/index.js';
 import { Karpenter } from '../addons/karpenter/index.js';
 import { PlatformAlerts } from '../addons/platform-alerts/index.js';
 import { ValkeyCache } from '../valkey-cache/index.js';
@@ -19,6 +22,8 @@ export class ClusterBaseline extends Construct {
   readonly cache: ValkeyCache;
   readonly karpenter: Karpenter;
   readonly argoRollouts: ArgoRollouts;
+  readonly ebsCsiDriver: EbsCsiDriver;
+  readonly edge: EdgeProtection;
   /** Apply after kube-prometheus-stack (its PrometheusRule CRD). */
   readonly platformAlerts: PlatformAlerts;
   /** Controllers and CRDs the first Argo CD sync needs (the Rollout kind, the node capacity). */
@@ -57,6 +62,11 @@ export class ClusterBaseline extends Construct {
     });
     this.argoRollouts = new ArgoRollouts(this, 'ArgoRollouts', { cluster });
     for (const addon of [this.karpenter, this.argoRollouts]) addon.node.addDependency(props.kubernetes.nodeGroup);
+
+    // Volumes for the monitoring stack (its charts wait for the default StorageClass).
+    this.ebsCsiDriver = new EbsCsiDriver(this, 'EbsCsiDriver', { cluster });
+
+    this.edge = new EdgeProtection(this, 'Edge', { names: edgeProtection(environment), ...settings.edge });
 
     this.platformAlerts = new PlatformAlerts(this, 'PlatformAlerts', { cluster });
 

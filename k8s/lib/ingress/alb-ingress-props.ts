@@ -1,4 +1,5 @@
 import type * as kplus from 'cdk8s-plus-34';
+import type { EdgeProtection } from '../../../platform/edge.js';
 import type { ServerContract } from '../../../platform/server-contract.js';
 
 export interface AlbIngressProps {
@@ -34,6 +35,11 @@ export interface AlbIngressProps {
   readonly canary?: { readonly stableService: string; readonly canaryService: string };
   /** Refuse to delete the load balancer (AWS attribute deletion_protection.enabled). @default false */
   readonly deletionProtection?: boolean;
+  /**
+   * The WAF web ACL (by name) and the access-log bucket cluster/ creates for this ALB (platform/edge.ts).
+   * @default no WAF association and no access logs
+   */
+  readonly edge?: EdgeProtection;
   /** AWS tags of the load balancer and target groups. @default no tags */
   readonly tags?: Readonly<Record<string, string>>;
 }

@@ -25,6 +25,8 @@ export const albAnnotations = {
   unhealthyThresholdCount: 'alb.ingress.kubernetes.io/unhealthy-threshold-count',
   successCodes: 'alb.ingress.kubernetes.io/success-codes',
   tags: 'alb.ingress.kubernetes.io/tags',
+  /** A regional WAFv2 web ACL by name (the controller looks it up with wafv2:ListWebACLs). */
+  wafv2AclName: 'alb.ingress.kubernetes.io/wafv2-acl-name',
 } as const;
 
 /** The action annotation the controller reads for a rule whose backend port is `use-annotation`. */
@@ -128,6 +130,13 @@ export class AlbIngress extends Construct {
         'idle_timeout.timeout_seconds': contract.loadBalancerIdleTimeoutSeconds,
         'routing.http.drop_invalid_header_fields.enabled': 'true',
         ...(props.deletionProtection ? { 'deletion_protection.enabled': 'true' } : {}),
+        ...(props.edge
+          ? {
+              'access_logs.s3.enabled': 'true',
+              'access_logs.s3.bucket': props.edge.accessLogs.bucket,
+              'access_logs.s3.prefix': props.edge.accessLogs.prefix,
+            }
+          : {}),
       }),
       [albAnnotations.targetGroupAttributes]: stringMap({
         'deregistration_delay.timeout_seconds': deregistrationDelaySeconds(contract),
@@ -143,6 +152,7 @@ export class AlbIngress extends Construct {
       [albAnnotations.successCodes]: '200',
     };
     if (props.tags) annotations[albAnnotations.tags] = stringMap(props.tags);
+    if (props.edge?.webAclName) annotations[albAnnotations.wafv2AclName] = props.edge.webAclName;
     if (props.canary) {
       annotations[albActionAnnotation(props.service.name)] = stableForwardAction(props.canary, props.servicePort);
     }
