@@ -4,7 +4,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -147,6 +147,53 @@ describe('database outage under a running server', () => {
     assert.equal(status, 200);
     assert.equal(await metricValue(server.metricsUrl, 'db_up'), 1);
     assert.doesNotMatch(server.output(), /"statusCode":500|unhandled/);
+    server.kill('SIGTERM');
+    assert.deepEqual(await server.exit, { code: 0, signal: null });
+    server = undefined;
+  });
+
+  it('a database that stops answering (paused) cannot hang a request: 503 within the timeouts, then recovery', async () => {
+    const env = {
+      DB_HOST: embedded.host,
+      DB_PORT: String(port),
+      DB_USER: embedded.user,
+      DB_NAME: database,
+      DB_TLS: 'off',
+      DB_READY_TIMEOUT_MS: '500',
+      DB_CONNECT_TIMEOUT_MS: '1000',
+      DB_ACQUIRE_TIMEOUT_MS: '3000',
+      DB_QUERY_TIMEOUT_MS: '1000',
+    };
+    await createUserIn(env, 'paused-user', 'paused-password-1');
+    server = await spawnServer(env);
+    const base = server.baseUrl;
+    const token = await login(base, 'paused-user', 'paused-password-1');
+    const authorised = { headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } };
+    // SIGSTOP: the process keeps its sockets, accepts TCP connections and answers nothing, like a partitioned host.
+    const pid = Number(readFileSync(join(baseDir, 'mysqld.pid'), 'utf8').trim());
+    process.kill(pid, 'SIGSTOP');
+    try {
+      for (const [name, url, init] of [
+        ['login', `${base}/api/login`, loginRequest('paused-user', 'paused-password-1')],
+        ['me', `${base}/api/me`, authorised],
+        ['event', `${base}/api/desktop/events`, { ...authorised, method: 'POST', body: '{"topic":"t","data":1}' }],
+      ] as const) {
+        const answer = await call(url, init);
+        assert.deepEqual([answer.status, answer.code], [503, 'database_unavailable'], name);
+        assert.match(answer.retryAfter ?? '', /^\d+$/, name);
+      }
+      assert.equal((await call(`${base}${paths.liveness}`)).status, 200);
+      assert.equal((await call(`${base}${paths.readiness}`)).status, 200);
+      assert.equal((await call(`${base}${paths.dependencies}`)).status, 503);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    let status = 0;
+    for (let attempt = 0; attempt < 50 && status !== 200; attempt += 1) {
+      status = (await call(`${base}/api/login`, loginRequest('paused-user', 'paused-password-1'))).status;
+      if (status !== 200) await sleep(100);
+    }
+    assert.equal(status, 200);
     server.kill('SIGTERM');
     assert.deepEqual(await server.exit, { code: 0, signal: null });
     server = undefined;

@@ -1,18 +1,10 @@
-import mysql, { type Connection, type Pool, type PoolConnection } from 'mysql2/promise';
+import mysql, { type Connection, type Pool } from 'mysql2/promise';
 import type { DatabaseConfig } from '../config/index.js';
 import { valueWithin } from '../lifecycle/index.js';
-import { ACQUIRE_TIMEOUT, QUERY_TIMEOUT } from './failures.js';
+import { guardPool } from './guarded-pool.js';
 import { tlsOptions } from './tls.js';
 
 export type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-
-/** Bounds on waiting for the database, so a request during an outage fails fast instead of hanging. */
-interface PoolTimeouts {
-  /** Longest wait for a pool connection (a free one, or a new one being opened). */
-  acquireTimeoutMs: number;
-  /** Longest wait for one `pool.execute`/`pool.query` statement; a connection that overruns it is destroyed. */
-  queryTimeoutMs: number;
-}
 
 /**
  * A bounded pool: at most `poolSize` connections, at most `queueLimit` callers waiting for one (beyond that a call
@@ -52,74 +44,6 @@ export function createPool(config: DatabaseConfig): Pool {
     });
   });
   return guardPool(pool, { acquireTimeoutMs: config.acquireTimeoutMs, queryTimeoutMs: config.queryTimeoutMs });
-}
-
-function timeoutError(code: string, message: string): Error {
-  return Object.assign(new Error(message), { code });
-}
-
-/**
- * mysql2's pool waits for a connection without limit, and its own statement `timeout` leaves the stuck connection in
- * the pool. Here: `getConnection` gives up after `acquireTimeoutMs` (a connection that arrives later goes straight
- * back), and `execute`/`query` take a connection, run one statement within `queryTimeoutMs` and destroy the connection
- * if it overran, so a database that stopped answering (paused, partitioned) cannot hold requests or connections.
- */
-function guardPool(pool: Pool, timeouts: PoolTimeouts): Pool {
-  const acquire = (): Promise<PoolConnection> =>
-    new Promise((resolve, reject) => {
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        reject(timeoutError(ACQUIRE_TIMEOUT, `no database connection within ${timeouts.acquireTimeoutMs} ms`));
-      }, timeouts.acquireTimeoutMs);
-      pool.getConnection().then(
-        (connection) => {
-          clearTimeout(timer);
-          if (timedOut) connection.release();
-          else resolve(connection);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(error instanceof Error ? error : new Error(String(error)));
-        },
-      );
-    });
-
-  const statement =
-    (method: 'execute' | 'query') =>
-    async (...args: unknown[]): Promise<unknown> => {
-      const connection = await acquire();
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => {
-          connection.destroy();
-          reject(timeoutError(QUERY_TIMEOUT, `the database did not answer within ${timeouts.queryTimeoutMs} ms`));
-        }, timeouts.queryTimeoutMs);
-      });
-      try {
-        const run = (connection[method] as (...callArgs: unknown[]) => Promise<unknown>).apply(connection, args);
-        // Once the deadline has answered, a late failure of the abandoned statement has nobody to report to.
-        run.catch(() => undefined);
-        return await Promise.race([run, deadline]);
-      } finally {
-        clearTimeout(timer);
-        // A destroyed connection (timed out, or lost mid-statement) has left the pool already: releasing it is a no-op.
-        connection.release();
-      }
-    };
-
-  const overrides: Record<PropertyKey, unknown> = {
-    getConnection: acquire,
-    execute: statement('execute'),
-    query: statement('query'),
-  };
-  return new Proxy(pool, {
-    get(target, property, receiver) {
-      if (Object.hasOwn(overrides, property)) return overrides[property];
-      const value: unknown = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
 }
 
 /**
