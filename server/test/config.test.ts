@@ -186,6 +186,22 @@ describe('loadConfig', () => {
     assert.deepEqual(configErrorOf({ ...minimal, BCRYPT_WORKERS: '0' }).variables, ['BCRYPT_WORKERS']);
   });
 
+  it('has documented defaults for the desktop socket limits and refuses a zero', () => {
+    const { desktop } = loadConfig(minimal);
+    assert.deepEqual(
+      [
+        desktop.maxSockets,
+        desktop.maxSocketsPerAddress,
+        desktop.maxSocketsPerUser,
+        desktop.maxResumesPerMinute,
+        desktop.maxReplayEvents,
+      ],
+      [20_000, 1000, 20, 6, 10_000],
+    );
+    const error = configErrorOf({ ...minimal, DESKTOP_MAX_SOCKETS_PER_USER: '0', DESKTOP_MAX_SOCKETS_PER_IP: 'many' });
+    assert.deepEqual(error.variables, ['DESKTOP_MAX_SOCKETS_PER_IP', 'DESKTOP_MAX_SOCKETS_PER_USER']);
+  });
+
   it('treats empty variables as unset', () => {
     assert.equal(loadConfig({ ...minimal, PORT: '', CORS_ORIGINS: '' }).port, serverContract.httpPort);
   });
