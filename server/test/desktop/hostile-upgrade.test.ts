@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { desktopChannel } from '../../src/desktop/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createUser, login, spawnServer, startTestServer, type TestServer } from '../support/server.js';
-import { DesktopTestClient, desktopToken, eventually, metricValue } from './client.js';
+import { DesktopTestClient, desktopToken, metricValue } from './client.js';
 import { countQueries, handshakeHeaders, rawUpgrade, resetUpgrade } from './raw-upgrade.js';
 
 const PASSWORD = 'correct horse battery';
@@ -110,5 +110,33 @@ describe('broken handshakes', () => {
   it('counts the refusals as bad_handshake', async () => {
     const refused = await metricValue(server.metricsUrl, 'desktop_ws_rejected_upgrades_total{reason="bad_handshake"}');
     assert.ok(refused >= broken.length, String(refused));
+  });
+});
+
+describe('an upgrade while the database pool is saturated', () => {
+  it('is refused with 503 database_busy and Retry-After, never 500', async () => {
+    const server = await startTestServer(
+      { DB_POOL_SIZE: '1', DB_QUEUE_LIMIT: '1', ...QUIET },
+      { channels: [desktopChannel] },
+    );
+    try {
+      const token = await newDesktopToken(server.baseUrl, server.db, 'saturated');
+      const { pool } = server.backend.deps;
+      const held = await pool.getConnection();
+      const queued = pool.query('SELECT 1'); // takes the one place in the queue
+      try {
+        const answer = await rawUpgrade(server.baseUrl, {
+          headers: handshakeHeaders({ Authorization: `Bearer ${token}` }),
+        });
+        assert.equal(answer.status, 503, answer.body);
+        assert.equal(errorCode(answer.body), 'database_busy');
+        assert.ok(Number(answer.headers['retry-after']) > 0);
+      } finally {
+        held.release();
+        await queued;
+      }
+    } finally {
+      await server.stop();
+    }
   });
 });

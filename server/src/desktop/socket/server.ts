@@ -6,6 +6,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { serverContract } from '../../../../platform/server-contract.js';
+import { classifyDatabaseFailure } from '../../db/failures.js';
+import { databaseFailureError } from '../../http/errors.js';
 import { HttpError, rejectUpgrade } from '../../http/index.js';
 import { admit, type AdmissionOptions } from './admission.js';
 import { CloseCode } from './close-codes.js';
@@ -88,10 +90,12 @@ export class DesktopSocketServer {
     return this.registry.sessions();
   }
 
-  /** An admission that threw: the database's own 503 passes through, anything else is a 500 worth a log line. */
+  /** An admission that threw: a database outage or a full pool is a 503, anything else a 500 worth a log line. */
   private failed(error: unknown): UpgradeRefusal {
-    if (error instanceof HttpError && error.status === 503) {
-      return refusal(503, error.code, error.message, { 'Retry-After': '1' });
+    const failure = classifyDatabaseFailure(error);
+    const unavailable = failure ? databaseFailureError(failure, error) : error;
+    if (unavailable instanceof HttpError && unavailable.status === 503) {
+      return refusal(503, unavailable.code, unavailable.message, unavailable.headers);
     }
     this.options.logger.error({ err: error }, 'desktop upgrade failed');
     return refusal(500, 'internal_error', 'The upgrade could not be processed');
