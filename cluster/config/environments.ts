@@ -10,6 +10,8 @@ export const clusterSettings: Readonly<Record<string, ClusterSettingsInput>> = {
     adminRoleArn: 'arn:aws:iam::111111111111:role/PlatformAdmin',
     apiPublicAccessCidrs: ['203.0.113.0/24'],
     natGateways: 1,
+    // The public zone of the hosts: ACM validates the certificate in it and external-dns keeps the host's alias in it.
+    hostedZone: { id: 'Z0123456789EXAMPLE', name: 'example.com' },
     nodeGroup: { instanceTypes: ['m7i.large'], minSize: 2, desiredSize: 2, maxSize: 4 },
     database: {
       instanceClass: 't4g.medium',
@@ -27,6 +29,7 @@ export const clusterSettings: Readonly<Record<string, ClusterSettingsInput>> = {
     adminRoleArn: 'arn:aws:iam::111111111111:role/PlatformAdmin',
     apiPublicAccessCidrs: ['203.0.113.0/24'],
     natGateways: 3,
+    hostedZone: { id: 'Z0123456789EXAMPLE', name: 'example.com' },
     nodeGroup: { instanceTypes: ['m7i.large'], minSize: 3, desiredSize: 3, maxSize: 6 },
     database: {
       instanceClass: 'm7g.large',

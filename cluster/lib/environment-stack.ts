@@ -93,6 +93,7 @@ export class EnvironmentStack extends Stack {
       vpc,
       kubernetes: this.kubernetes,
       clusterName: this.clusterName,
+      logRetention,
     });
 
     const loadBalancerController = new AwsLoadBalancerController(this, 'AwsLoadBalancerController', { cluster });

@@ -55,6 +55,22 @@ export const chartPins = {
     release: 'karpenter',
     namespace: 'karpenter',
   },
+  // Chart 0.2.0 ships AWS for Fluent Bit 3.2.1 (aws/eks-charts, stable/aws-for-fluent-bit/Chart.yaml, Aug 2026).
+  awsForFluentBit: {
+    chart: 'aws-for-fluent-bit',
+    repository: 'https://aws.github.io/eks-charts',
+    version: '0.2.0',
+    release: 'aws-for-fluent-bit',
+    namespace: 'logging',
+  },
+  // Chart 1.21.1 ships external-dns v0.21.0 (kubernetes-sigs/external-dns, charts/external-dns/Chart.yaml, Aug 2026).
+  externalDns: {
+    chart: 'external-dns',
+    repository: 'https://kubernetes-sigs.github.io/external-dns/',
+    version: '1.21.1',
+    release: 'external-dns',
+    namespace: 'external-dns',
+  },
 } as const satisfies Record<string, HelmChartPin>;
 
 /** aws-eks-v2 ships the IAM policy of each controller version it knows; v3.2.2 = chart 3.2.2 of aws/eks-charts. */

@@ -1,4 +1,5 @@
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { ClusterConfig } from '../../config/schema.js';
 import type { KubernetesCluster } from '../kubernetes-cluster/index.js';
 
@@ -7,4 +8,6 @@ export interface ClusterBaselineProps {
   readonly vpc: ec2.IVpc;
   readonly kubernetes: KubernetesCluster;
   readonly clusterName: string;
+  /** Retention of the container logs (the environment's log retention). */
+  readonly logRetention: logs.RetentionDays;
 }

@@ -4,7 +4,9 @@ import { externalSecrets } from '../../../platform/environments.js';
 import { subnetGroups } from '../../../platform/network.js';
 import { edgeProtection } from '../../../platform/edge.js';
 import { ArgoRollouts } from '../addons/argo-rollouts/index.js';
+import { ContainerLogs } from '../addons/container-logs/index.js';
 import { EbsCsiDriver } from '../addons/ebs-csi-driver/index.js';
+import { ExternalDns } from '../addons/external-dns/index.js';
 import { EdgeProtection } from '../edge-protection/index.js';
 import { Karpenter } from '../addons/karpenter/index.js';
 import { PlatformAlerts } from '../addons/platform-alerts/index.js';
@@ -24,6 +26,9 @@ export class ClusterBaseline extends Construct {
   readonly argoRollouts: ArgoRollouts;
   readonly ebsCsiDriver: EbsCsiDriver;
   readonly edge: EdgeProtection;
+  readonly containerLogs: ContainerLogs;
+  /** Only where the environment names its hosted zone. */
+  readonly externalDns?: ExternalDns;
   /** Apply after kube-prometheus-stack (its PrometheusRule CRD). */
   readonly platformAlerts: PlatformAlerts;
   /** Controllers and CRDs the first Argo CD sync needs (the Rollout kind, the node capacity). */
@@ -53,7 +58,6 @@ export class ClusterBaseline extends Construct {
       ...settings.cache,
     });
 
-    // Charts wait for their pods: the managed node group (which runs the controllers) comes first.
     this.karpenter = new Karpenter(this, 'Karpenter', {
       cluster,
       clusterName: props.clusterName,
@@ -61,10 +65,31 @@ export class ClusterBaseline extends Construct {
       capacity: settings.karpenter,
     });
     this.argoRollouts = new ArgoRollouts(this, 'ArgoRollouts', { cluster });
-    for (const addon of [this.karpenter, this.argoRollouts]) addon.node.addDependency(props.kubernetes.nodeGroup);
 
     // Volumes for the monitoring stack (its charts wait for the default StorageClass).
     this.ebsCsiDriver = new EbsCsiDriver(this, 'EbsCsiDriver', { cluster });
+
+    this.containerLogs = new ContainerLogs(this, 'ContainerLogs', {
+      cluster,
+      clusterName: props.clusterName,
+      retention: props.logRetention,
+    });
+    if (settings.hostedZone) {
+      this.externalDns = new ExternalDns(this, 'ExternalDns', {
+        cluster,
+        hostedZone: settings.hostedZone,
+        ownerId: props.clusterName,
+      });
+    }
+
+    // Charts wait for their pods: the managed node group (which runs the controllers) comes first.
+    const charts = [
+      this.karpenter,
+      this.argoRollouts,
+      this.containerLogs,
+      ...(this.externalDns ? [this.externalDns] : []),
+    ];
+    for (const chart of charts) chart.node.addDependency(props.kubernetes.nodeGroup);
 
     this.edge = new EdgeProtection(this, 'Edge', { names: edgeProtection(environment), ...settings.edge });
 

@@ -1,0 +1,2 @@
+export * from './container-logs.js';
+export type * from './container-logs-props.js';

@@ -1,0 +1,2 @@
+export * from './external-dns.js';
+export type * from './external-dns-props.js';
