@@ -33,4 +33,10 @@ export const serverMetricNames = {
   eventDeliveryLag: 'desktop_event_delivery_lag_seconds',
   /** Counter labelled result. */
   codeRedemptions: 'desktop_code_redemptions_total',
+  /** Counter labelled kind: wake-ups sent to the other replicas over Redis. */
+  replicaWakeupsPublished: 'replica_wakeups_published_total',
+  /** Counter labelled kind: wake-ups received from the other replicas. */
+  replicaWakeupsReceived: 'replica_wakeups_received_total',
+  /** Gauge: 1 while the Redis subscription is up (0: delivery across replicas runs at poll latency). */
+  replicaBusUp: 'replica_bus_up',
 } as const;

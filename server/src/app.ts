@@ -5,6 +5,7 @@ import express, { type Express } from 'express';
 import { serverContract } from '../../platform/server-contract.js';
 import { authRouter, TokenService, UserRepository } from './auth/index.js';
 import { PasswordWorkerPool } from './auth/password-pool.js';
+import { createReplicaBus } from './replicas/index.js';
 import type { Channel, ChannelFactory } from './channels.js';
 import type { Config } from './config/index.js';
 import { createPool, DatabaseProbe, registerDatabaseMetrics, type DatabaseMetrics } from './db/index.js';
@@ -152,18 +153,21 @@ export function createBackend(config: Config, options: BackendOptions = {}): Pro
   const metrics = createMetrics(pool);
   const lifecycle = new Lifecycle();
   const passwords = new PasswordWorkerPool(config.auth.bcryptWorkers);
+  const users = new UserRepository(pool, {
+    bcryptRounds: config.auth.bcryptRounds,
+    passwords,
+    authCacheTtlMs: config.auth.userCacheTtlMs,
+  });
+  const replicas = createReplicaBus(config.redis.url, { logger, registry: metrics.registry, users });
   const deps: BackendDeps = {
     config,
     logger,
     pool,
     registry: metrics.registry,
     tokens: new TokenService(config.auth),
-    users: new UserRepository(pool, {
-      bcryptRounds: config.auth.bcryptRounds,
-      passwords,
-      authCacheTtlMs: config.auth.userCacheTtlMs,
-    }),
+    users,
     lifecycle,
+    replicas,
   };
   const channels = (options.channels ?? []).map((factory) => factory(deps));
   const readiness = new DatabaseProbe(config.db);
@@ -206,6 +210,7 @@ export function createBackend(config: Config, options: BackendOptions = {}): Pro
     await Promise.all(channels.map((channel) => channel.drain?.() ?? Promise.resolve()));
     await api.finish(config.shutdown.graceMs);
     await Promise.all(channels.map((channel) => channel.close?.() ?? Promise.resolve()));
+    await replicas?.close();
     await stopAccepting(metricsServer, logger).finish(0);
     await pool.end();
     await passwords.close();
@@ -235,6 +240,7 @@ export function createBackend(config: Config, options: BackendOptions = {}): Pro
       if (await readiness.ping(config.db.readyTimeoutMs)) logger.info(`Connected DB: ${database}`);
       else logger.warn(`DB not reachable yet: ${database}; /ready answers 503 until it is`);
       await deps.users.warmUp();
+      await replicas?.start();
       const port = await listenOn(httpServer, config.port);
       for (const channel of channels) channel.listening?.({ port });
       started = true;

@@ -34,6 +34,7 @@ export const desktopChannel: ChannelFactory = (deps: BackendDeps): Channel => {
   let deliveryErrors = 0;
   const fanout = new EventFanout(store, {
     pollMs: config.desktop.eventPollMs,
+    replicas: deps.replicas,
     onError: (error) => {
       deliveryErrors += 1;
       if (Date.now() - lastDeliveryErrorLog < ERROR_LOG_INTERVAL_MS) return;

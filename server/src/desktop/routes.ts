@@ -124,7 +124,7 @@ export function desktopRouter(deps: DesktopRouteDeps): Router {
       if (!(await backend.users.findById(userId))) throw new HttpError(404, 'not_found', 'No such user');
     }
     const event = await store.append(userId, body.topic, body.data);
-    fanout.wake();
+    fanout.published(userId);
     res.status(201).json({ seq: event.seq });
   });
 

@@ -1,10 +1,13 @@
 /**
  * Delivers stored events to the subscribers connected to this replica.
  *
- * Replicas share nothing but MySQL: each one polls for the events of its connected users past what it delivered (one
- * query per round for all of them), and a POST on the same replica wakes a round at once. Rounds never overlap, and
- * a subscriber only ever receives `cursor + 1`, so each sees every seq once, in order, whatever the timing.
+ * MySQL is the only source of events: each replica polls for the events of its connected users past what it
+ * delivered (one query per round for all of them). A POST wakes a round at once on its own replica and, through the
+ * replica bus (Redis, when configured), on the replicas that hold a socket of that user; the poll stays as the
+ * fallback for lost wake-ups and for Redis outages. Rounds never overlap, and a subscriber only ever receives
+ * `cursor + 1`, so each sees every seq once, in order, whatever the timing.
  */
+import type { ReplicaBus } from '../../replicas/index.js';
 import type { DesktopEvent, DesktopEventStore, UserCursor } from './store.js';
 
 // Keeps each polling statement small however many users are connected.
@@ -28,6 +31,8 @@ export interface FanoutOptions {
   /** Rows per query; a full batch is followed by another round at once. */
   readonly batchSize?: number;
   readonly onError: (error: unknown) => void;
+  /** Wake-ups to and from the other replicas; without it they find new events at their next poll. */
+  readonly replicas?: ReplicaBus | undefined;
 }
 
 export class EventFanout {
@@ -37,6 +42,7 @@ export class EventFanout {
   private round: Promise<void> | undefined;
   private pending = false;
   private stopped = false;
+  private unsubscribe: (() => void) | undefined;
 
   constructor(
     private readonly store: DesktopEventStore,
@@ -50,12 +56,23 @@ export class EventFanout {
       this.wake();
     }, this.options.pollMs);
     this.timer.unref();
+    this.unsubscribe = this.options.replicas?.subscribe((message) => {
+      // Only replicas holding a socket of that user look; the others have nothing to deliver.
+      if (message.kind === 'events' && this.subscribers.has(message.userId)) this.wake();
+    });
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    this.unsubscribe?.();
     await this.round;
+  }
+
+  /** A new event for the user was committed here: deliver it now on this replica and wake the others. */
+  published(userId: number): void {
+    this.wake();
+    this.options.replicas?.publish({ kind: 'events', userId });
   }
 
   add(subscriber: Subscriber): void {
