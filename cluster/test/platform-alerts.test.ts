@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { environments, monitoring } from '../../platform/environments.js';
 import { platformAlertNames, platformAlertsRuleName } from '../lib/addons/platform-alerts/index.js';
-import { kubernetesManifests, useSynthesizedCluster } from './support/synth.js';
+import { kubernetesManifests, repoRoot, useSynthesizedCluster } from './support/synth.js';
 
 const synthesized = useSynthesizedCluster();
 const workDir = mkdtempSync(join(tmpdir(), 'platform-alerts-'));
@@ -170,6 +170,29 @@ for (const environment of environments) {
       }
       const alerts = spec.groups.flatMap((group) => group.rules.map((r) => r.alert)).sort();
       assert.deepEqual(alerts, Object.values(platformAlertNames).sort());
+    });
+
+    it("links every alert to a heading of the RUNBOOK that says what to do", () => {
+      // GitHub's anchors: the heading in lower case, spaces as hyphens, punctuation dropped.
+      const anchors = new Set(
+        readFileSync(join(repoRoot, 'RUNBOOK.md'), 'utf8')
+          .split('\n')
+          .filter((line) => line.startsWith('#'))
+          .map((line) =>
+            line
+              .replace(/^#+\s*/, '')
+              .toLowerCase()
+              .replace(/[^a-z0-9 -]/g, '')
+              .replace(/ /g, '-'),
+          ),
+      );
+      for (const group of rule().spec.groups) {
+        for (const { alert, annotations } of group.rules) {
+          const url = (annotations as { runbook_url: string }).runbook_url;
+          assert.match(url, /\/RUNBOOK\.md#/, alert);
+          assert.ok(anchors.has(url.split('#')[1]!), `${alert}: no RUNBOOK heading for ${url}`);
+        }
+      }
     });
 
     it('passes promtool check rules and fires each alert on its cause only (promtool test rules)', () => {

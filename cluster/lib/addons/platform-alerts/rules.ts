@@ -1,10 +1,12 @@
+import { gitRepository } from '../../../../platform/environments.js';
+
 /** A Prometheus alerting rule as the Prometheus Operator's PrometheusRule holds it. */
 export interface AlertRule {
   readonly alert: string;
   readonly expr: string;
   readonly for: string;
   readonly labels: { readonly severity: 'critical' | 'warning' };
-  readonly annotations: { readonly summary: string; readonly description: string; readonly runbook: string };
+  readonly annotations: { readonly summary: string; readonly description: string; readonly runbook_url: string };
 }
 
 export interface RuleGroup {
@@ -29,7 +31,9 @@ export const platformAlertNames = {
   karpenterNodePoolNearLimit: 'KarpenterNodePoolNearLimit',
 } as const;
 
-const runbook = (section: string) => `RUNBOOK.md#${section}`;
+/** The RUNBOOK heading of an alert, on the branch Argo CD follows (as the service's alerts link theirs). */
+const runbook = (section: string) =>
+  `https://github.com/${gitRepository.slug}/blob/${gitRepository.targetRevision}/RUNBOOK.md#${section}`;
 
 /**
  * Alerts on the platform's own controllers, from the metrics their charts export (ServiceMonitors enabled on each):
@@ -49,7 +53,7 @@ export function platformAlertGroups(settings: PlatformAlertSettings): RuleGroup[
           annotations: {
             summary: 'Argo CD sync of {{ $labels.name }} failed',
             description: 'A sync of Application {{ $labels.name }} ended in Error or Failed in the last 10 minutes.',
-            runbook: runbook('argo-cd-sync-failed'),
+            runbook_url: runbook('argo-cd-sync-failed'),
           },
         },
         {
@@ -60,7 +64,7 @@ export function platformAlertGroups(settings: PlatformAlertSettings): RuleGroup[
           annotations: {
             summary: 'Argo CD Application {{ $labels.name }} is Degraded',
             description: 'Application {{ $labels.name }} has reported health Degraded for 10 minutes.',
-            runbook: runbook('argo-cd-application-degraded'),
+            runbook_url: runbook('argo-cd-application-degraded'),
           },
         },
         {
@@ -71,7 +75,7 @@ export function platformAlertGroups(settings: PlatformAlertSettings): RuleGroup[
           annotations: {
             summary: 'Argo CD Application {{ $labels.name }} stays OutOfSync',
             description: `Application {{ $labels.name }} has differed from git for ${settings.outOfSyncFor}.`,
-            runbook: runbook('argo-cd-out-of-sync'),
+            runbook_url: runbook('argo-cd-out-of-sync'),
           },
         },
       ],
@@ -88,7 +92,7 @@ export function platformAlertGroups(settings: PlatformAlertSettings): RuleGroup[
             summary: 'ExternalSecret {{ $labels.namespace }}/{{ $labels.name }} is not synced',
             description:
               'The Secret it writes keeps its last value: a rotated credential in Secrets Manager does not reach the pods.',
-            runbook: runbook('external-secret-not-synced'),
+            runbook_url: runbook('external-secret-not-synced'),
           },
         },
       ],
@@ -104,7 +108,7 @@ export function platformAlertGroups(settings: PlatformAlertSettings): RuleGroup[
           annotations: {
             summary: 'The AWS Load Balancer Controller fails to reconcile {{ $labels.controller }}',
             description: 'Ingress or target changes are not reaching the ALB (see the controller logs).',
-            runbook: runbook('load-balancer-controller-errors'),
+            runbook_url: runbook('load-balancer-controller-errors'),
           },
         },
       ],
@@ -120,7 +124,7 @@ export function platformAlertGroups(settings: PlatformAlertSettings): RuleGroup[
           annotations: {
             summary: 'Karpenter gets {{ $labels.error }} from EC2 ({{ $labels.method }})',
             description: 'Karpenter cannot launch or manage nodes: pending pods may wait.',
-            runbook: runbook('karpenter-errors'),
+            runbook_url: runbook('karpenter-errors'),
           },
         },
         {
@@ -134,7 +138,7 @@ export function platformAlertGroups(settings: PlatformAlertSettings): RuleGroup[
           annotations: {
             summary: 'NodePool {{ $labels.nodepool }} is near its vCPU limit',
             description: 'Karpenter stops adding nodes at the limit (cluster settings karpenter.cpuLimit).',
-            runbook: runbook('karpenter-errors'),
+            runbook_url: runbook('karpenter-errors'),
           },
         },
       ],
