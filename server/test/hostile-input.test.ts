@@ -5,6 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { deflateSync, gzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { errorCodeOf, rawRequest } from './support/raw-http.js';
 import { createUser, login, spawnServer, type SpawnedServer } from './support/server.js';
@@ -219,6 +220,81 @@ describe('hostile input corpus', () => {
     assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'too_many_requests');
     const other = await login(server.baseUrl, 'bystander', 'bystander-password-1');
     assert.equal((await post(other)).status, 201);
+  });
+
+  /** A 4xx/2xx answer, and every error in the JSON shape: what the fuzzers below demand of each request. */
+  const assertClientAnswer = (answer: { status: number; headers: Record<string, string>; body: string }) => {
+    assert.ok(answer.status < 500, `${answer.status} ${answer.body}`);
+    if (answer.status >= 400) errorCodeOf(answer);
+  };
+
+  it('fuzz: request paths of any printable bytes and percent-encodings answer 2xx/4xx in the JSON shape', async () => {
+    const segment = fc.oneof(
+      fc.string({ unit: fc.constantFrom(...'%zZ09aA/._-~!$&()*+,;=:@?#[]\\"<>^`{|} '.split('')), maxLength: 12 }),
+      fc.string({ unit: 'grapheme', maxLength: 6 }).map((text) => encodeURIComponent(text)),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('GET', 'POST', 'PUT', 'DELETE'),
+        fc.array(segment, { maxLength: 4 }),
+        async (method, parts) => {
+          const path = `/api/${parts.join('/')}`.replaceAll(' ', '%20').replaceAll('#', '%23');
+          assertClientAnswer(
+            await rawRequest(server.port, `${method} ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`),
+          );
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('fuzz: bodies and body headers of any shape answer 2xx/4xx in the JSON shape', async () => {
+    const body = fc.oneof(
+      fc.json({ depthSize: 'medium' }),
+      fc.string({ unit: 'binary', maxLength: 200 }),
+      fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.from(bytes).toString('latin1')),
+      fc.constantFrom('{"username":', '[', '{"topic":"t","data":' + '{"a":'.repeat(80), 'null', '"x"', '1e999'),
+    );
+    const contentType = fc.constantFrom(
+      'application/json',
+      'application/json; charset=utf-16',
+      'application/json; charset=utf-7',
+      'application/problem+json',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'application/json; charset',
+    );
+    const encoding = fc.constantFrom(undefined, 'gzip', 'deflate', 'br', 'identity', 'x-unknown');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(
+          '/api/login',
+          '/api/desktop/events',
+          '/api/users',
+          '/api/desktop/token',
+          '/api/desktop/authcode',
+        ),
+        body,
+        contentType,
+        encoding,
+        fc.boolean(),
+        async (path, text, type, contentEncoding, authorised) => {
+          const payload = Buffer.from(text, 'latin1');
+          const headers = [
+            `POST ${path} HTTP/1.1`,
+            'Host: x',
+            'Connection: close',
+            `Content-Type: ${type}`,
+            `Content-Length: ${payload.length}`,
+            ...(contentEncoding ? [`Content-Encoding: ${contentEncoding}`] : []),
+            ...(authorised ? [`Authorization: Bearer ${token}`] : []),
+          ];
+          const request = Buffer.concat([Buffer.from(`${headers.join('\r\n')}\r\n\r\n`), payload]);
+          assertClientAnswer(await rawRequest(server.port, request));
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it('the process is still up and serving after the whole corpus', async () => {
