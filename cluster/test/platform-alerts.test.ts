@@ -172,7 +172,7 @@ for (const environment of environments) {
       assert.deepEqual(alerts, Object.values(platformAlertNames).sort());
     });
 
-    it("links every alert to a heading of the RUNBOOK that says what to do", () => {
+    it('links every alert to a heading of the RUNBOOK that says what to do', () => {
       // GitHub's anchors: the heading in lower case, spaces as hyphens, punctuation dropped.
       const anchors = new Set(
         readFileSync(join(repoRoot, 'RUNBOOK.md'), 'utf8')
