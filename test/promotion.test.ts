@@ -16,6 +16,7 @@ const SHA_A = 'a'.repeat(40);
 const SHA_B = '0123456789abcdef0123456789abcdef01234567';
 const SHA_C = 'c'.repeat(40);
 const runnableKinds = new Set(['Deployment', 'Rollout', 'Job', 'CronJob', 'Pod', 'StatefulSet', 'DaemonSet']);
+const unreleasedPin = '{\n  "imageTag": "unreleased"\n}\n';
 
 function run(cwd: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}) {
   return spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, GITHUB_OUTPUT: '', ...env } });
@@ -43,6 +44,20 @@ function kindsIn(files: Map<string, string>): string[] {
 function imagesIn(files: Map<string, string>): string[] {
   return [...[...files.values()].join('\n').matchAll(/image: (\S+)/g)].map(([, image]) => image!);
 }
+
+describe('the committed repository', () => {
+  it('renders nothing Argo CD would run for an environment whose pin is unreleased', () => {
+    for (const env of ['staging', 'production']) {
+      const pin = JSON.parse(readFileSync(join(repoRoot, 'platform/pins', `${env}.json`), 'utf8')) as {
+        imageTag: string;
+      };
+      if (pin.imageTag !== 'unreleased') continue;
+      const files = treeAt(repoRoot, 'HEAD', `charts-out/${env}`);
+      assert.deepEqual(kindsIn(files), ['ConfigMap'], `charts-out/${env} holds only the unreleased placeholder`);
+      assert.deepEqual(imagesIn(files), []);
+    }
+  });
+});
 
 describe('promotion on a real git repository', () => {
   let root: string;
@@ -86,7 +101,7 @@ describe('promotion on a real git repository', () => {
       cpSync(join(repoRoot, file), join(seed, file));
     }
     for (const env of ['staging', 'production']) {
-      writeFileSync(join(seed, 'platform/pins', `${env}.json`), '{\n  "imageTag": "unreleased"\n}\n');
+      writeFileSync(join(seed, 'platform/pins', `${env}.json`), unreleasedPin);
     }
     git(seed, 'init', '--quiet', '-b', 'main');
     // The shared install, linked: .gitignore's node_modules/ matches a folder, not this link.
@@ -233,6 +248,19 @@ describe('promotion on a real git repository', () => {
     mergeOnGitHub('unready');
 
     sync();
+    // Locally, npm run promote alone leaves the pin and its render, and nothing else, ready to commit.
+    ok(run(dev, 'npm', ['run', '--silent', 'promote', '--', '--commit', fixRelease]));
+    const local = [
+      ...git(dev, 'diff', '--name-only').split('\n'),
+      ...git(dev, 'ls-files', '--others', '--exclude-standard').split('\n'),
+    ].filter(Boolean);
+    assert.ok(local.includes('platform/pins/production.json'), local.join('\n'));
+    for (const path of local) assert.match(path, /^(platform\/pins\/production\.json|charts-out\/production\/)/);
+    const promotedDiff = git(dev, 'diff');
+    synth(dev);
+    assert.equal(git(dev, 'diff'), promotedDiff, 'synth keeps what promote rendered');
+    git(dev, 'checkout', '--quiet', '--', '.');
+    git(dev, 'clean', '--quiet', '-fd', '--', 'charts-out');
     openPromotion('staging', 'production', fixRelease);
     const branch = `promote/production-${fixRelease.slice(0, 12)}`;
     const production = treeAt(origin, branch, 'charts-out/production');

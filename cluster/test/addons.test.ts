@@ -220,6 +220,42 @@ for (const environment of environments) {
       }
     });
 
+    it('refuses at admission any Application in argocd outside the service project, except the root', () => {
+      const manifests = kubernetesManifests(template());
+      const policy = manifests.find((m) => m.kind === 'ValidatingAdmissionPolicy') as {
+        metadata: { name: string };
+        spec: {
+          failurePolicy: string;
+          matchConstraints: {
+            namespaceSelector: unknown;
+            resourceRules: { resources: string[]; operations: string[] }[];
+          };
+          validations: { expression: string }[];
+        };
+      };
+      const binding = manifests.find((m) => m.kind === 'ValidatingAdmissionPolicyBinding') as {
+        spec: { policyName: string; validationActions: string[] };
+      };
+      assert.equal(policy.spec.failurePolicy, 'Fail');
+      assert.deepEqual(policy.spec.matchConstraints.namespaceSelector, {
+        matchLabels: { 'kubernetes.io/metadata.name': argocd.namespace },
+      });
+      assert.deepEqual(policy.spec.matchConstraints.resourceRules[0]!.resources, ['applications']);
+      assert.deepEqual(policy.spec.matchConstraints.resourceRules[0]!.operations.sort(), ['CREATE', 'UPDATE']);
+      const rootName = `${service.name}-${environment.name}-root`;
+      assert.equal(
+        policy.spec.validations[0]!.expression,
+        `object.metadata.name == '${rootName}' ? object.spec.project == '${rootName}' : object.spec.project == '${argocd.project}'`,
+      );
+      assert.deepEqual(binding.spec, { policyName: policy.metadata.name, validationActions: ['Deny'] });
+      const rootId = kubernetesResourceOfKind(template(), 'Application');
+      assert.ok(
+        transitiveDependencies(template(), rootId).has(
+          kubernetesResourceOfKind(template(), 'ValidatingAdmissionPolicy'),
+        ),
+      );
+    });
+
     it("makes the root apply only this environment's Application from argocd/", () => {
       const root = kubernetesManifests(template()).find((m) => m.kind === 'Application') as {
         spec: { source: { directory: { include: string } } };

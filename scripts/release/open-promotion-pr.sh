@@ -4,7 +4,7 @@
 # branch and opens one pull request against main. The PR holds the full rendered diff of production; merging it is
 # the production deploy, reverting it is the rollback.
 #
-# usage: scripts/release/open-promotion-pr.sh [<from> <to> [<commit>]]
+# usage: scripts/release/open-promotion-pr.sh [<from> <to> [<commit>]]   (npm run promote:pr -- ...)
 #   needs `gh` authenticated (GH_TOKEN); RELEASE_REMOTE (origin) and RELEASE_BRANCH (main) as in publish-pin.sh.
 set -euo pipefail
 # shellcheck source=scripts/release/release-lib.sh
@@ -16,8 +16,7 @@ commit="${3:-HEAD}"
 remote="${RELEASE_REMOTE:-origin}"
 base="${RELEASE_BRANCH:-main}"
 
-npm run --silent promote -- "$from" "$to" --commit "$commit"
-npm run --silent synth
+npm run --silent promote -- "$from" "$to" --commit "$commit" # writes the pin and renders charts-out/${to}/
 pin_field() { node -p "JSON.parse(require('node:fs').readFileSync('platform/pins/${to}.json', 'utf8')).$1"; }
 tag="$(pin_field imageTag)"
 rendered_from="$(pin_field renderedFrom)"

@@ -1,10 +1,11 @@
 /**
  * Promotion: `npm run promote -- [<from> <to>] [--commit <sha>]` (staging → production, the current commit by
  * default). Moves the <to> pin to what <from> ran at that commit: its image and the commit whose
- * charts-out/candidates/<to>/ holds the manifests rendered for <to>. `npm run synth` then copies that candidate into
- * charts-out/<to>/, so image and manifests move together. `--commit` promotes an earlier commit of main (the hotfix
+ * charts-out/candidates/<to>/ holds the manifests rendered for <to>; then renders, which copies that candidate into
+ * charts-out/<to>/, so image and manifests move together (`npm run promote:pr` also commits and opens the PR). `--commit` promotes an earlier commit of main (the hotfix
  * path when later merges are not ready for production); it must be an ancestor of HEAD, so only merged work ships.
  */
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { environmentNamed } from '../../platform/environments.js';
 import {
@@ -16,8 +17,8 @@ import {
   writePin,
 } from '../../platform/pins.js';
 import type { ReleasePin } from '../../platform/pins.js';
-import { gitShow, isAncestor, resolveCommit, treeId } from '../../k8s/release/git.js';
-import { candidatePath } from '../../k8s/release/synthesize.js';
+import { git, gitShow, isAncestor, resolveCommit, treeId } from '../../k8s/release/git.js';
+import { candidatePath, environmentPath, synthesize } from '../../k8s/release/synthesize.js';
 import { fail, reportOutputs } from './cli.js';
 
 const usage = 'usage: npm run promote -- [<from-environment> <to-environment>] [--commit <sha>]';
@@ -36,7 +37,8 @@ function main(args: string[]): void {
   }
   if (!isPromotedEnvironment(to.name)) fail(`${to.name} follows main through the release workflow; it is not promoted`);
 
-  const root = process.cwd();
+  const root = git(process.cwd(), ['rev-parse', '--show-toplevel']).trim();
+  const pinsDir = join(root, 'platform/pins');
   const head = resolveCommit(root, 'HEAD');
   const commit = resolveCommit(root, values.commit ?? 'HEAD');
   if (!head || !commit) fail(`no such commit: ${values.commit ?? 'HEAD'}`);
@@ -51,7 +53,7 @@ function main(args: string[]): void {
   const candidate = treeId(root, commit, candidatePath(to.name));
   if (!candidate) fail(`${commit} holds no ${candidatePath(to.name)}/: render it with npm run synth and commit`);
 
-  const before = readPin(to.name);
+  const before = readPin(to.name, pinsDir);
   const unchanged =
     before.imageTag === fromPin.imageTag &&
     before.renderedFrom !== undefined &&
@@ -60,9 +62,12 @@ function main(args: string[]): void {
     console.log(`${to.name}: already runs ${describePin(before)}, the same image and manifests; unchanged`);
   } else {
     const after: ReleasePin = { imageTag: fromPin.imageTag, renderedFrom: commit };
-    writePin(to.name, after);
+    writePin(to.name, after, pinsDir);
     console.log(`${to.name}: ${describePin(before)} -> ${describePin(after)} (from ${from.name})`);
   }
+  // The pin and its render together: charts-out/<to>/ becomes the candidate of that commit.
+  synthesize(root);
+  console.log(`rendered ${environmentPath(to.name)}/: review with git diff, commit pin and render together`);
   reportOutputs({
     tag: fromPin.imageTag,
     commit: unchanged ? (before.renderedFrom ?? commit) : commit,

@@ -2,6 +2,7 @@ import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { Construct } from 'constructs';
 import { argocd } from '../../../../platform/environments.js';
 import { chartPins } from '../charts.js';
+import { applicationProjectPolicy } from './application-policy.js';
 import { HelmAddon, type HelmChartPin } from '../helm-addon/index.js';
 import type { Environment } from '../../../../platform/environments.js';
 import { inClusterServer, serviceProjectSpec } from '../../../../platform/service-project.js';
@@ -42,7 +43,9 @@ export interface ArgoCdProps {
  * - the root AppProject may create only Applications, only in the argocd namespace, only from this repository;
  * - the service's AppProject admits this environment's namespace and the kinds of platform/service-project.ts;
  * - the built-in `default` project admits nothing, so an Application in argocd/ that names it (or no project) cannot
- *   deploy anywhere: every Application the root creates can only act through the service's project.
+ *   deploy anywhere;
+ * - an admission policy (application-policy.ts) refuses any Application in the argocd namespace outside the service's
+ *   project, except the root itself: every Application the root creates acts through the service's project only.
  */
 export class ArgoCd extends Construct {
   readonly addon: HelmAddon;
@@ -86,11 +89,23 @@ export class ArgoCd extends Construct {
       serviceProjectSpec(props.environment, props.repoUrl),
     );
     this.defaultProject = project('DefaultProject', 'default', lockedProjectSpec);
+    const rootApplicationName = `${props.rootName}-root`;
+    const projectPolicy = new eks.KubernetesManifest(this, 'ApplicationProjectPolicy', {
+      cluster: props.cluster,
+      manifest: applicationProjectPolicy({
+        argocdNamespace: pin.namespace,
+        rootApplicationName,
+        rootProjectName: this.rootProjectName,
+        serviceProjectName: argocd.project,
+      }),
+    });
+    // The Application CRD comes with the chart; the policy is in force before the root applies anything.
+    projectPolicy.node.addDependency(this.addon.chart);
 
     this.rootApplication = this.addon.addManifest('RootApplication', {
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'Application',
-      metadata: { name: `${props.rootName}-root`, namespace: pin.namespace },
+      metadata: { name: rootApplicationName, namespace: pin.namespace },
       spec: {
         project: this.rootProjectName,
         source: {
@@ -108,7 +123,7 @@ export class ArgoCd extends Construct {
         },
       },
     });
-    this.rootApplication.node.addDependency(rootProject, this.serviceProject, this.defaultProject);
+    this.rootApplication.node.addDependency(rootProject, this.serviceProject, this.defaultProject, projectPolicy);
   }
 }
 
