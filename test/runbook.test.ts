@@ -81,16 +81,14 @@ describe('RUNBOOK.md', () => {
 
   it('refers only to objects that charts-out/ renders', () => {
     const kinds: Record<string, string> = {
-      deployment: 'Deployment',
+      rollout: 'Rollout',
       job: 'Job',
       externalsecret: 'ExternalSecret',
       hpa: 'HorizontalPodAutoscaler',
       ingress: 'Ingress',
       configmap: 'ConfigMap',
     };
-    const references = [
-      ...runbook.matchAll(/\b(deployment|job|externalsecret|hpa|ingress)[/ ](desktop-backend[\w-]*)/g),
-    ];
+    const references = [...runbook.matchAll(/\b(rollout|job|externalsecret|hpa|ingress)[/ ](desktop-backend[\w-]*)/g)];
     assert.ok(references.length > 5);
     for (const env of environments) {
       for (const [, kind, name] of references) {
@@ -126,8 +124,8 @@ describe('RUNBOOK.md', () => {
   it('quotes the timings the server and the load balancer actually use', () => {
     const ingress = readFileSync(join(chartsDir('staging'), `Ingress.${service.name}.yaml`), 'utf8');
     const deregistration = /deregistration_delay\.timeout_seconds=(\d+)/.exec(ingress)?.[1];
-    const deployment = readFileSync(join(chartsDir('staging'), `Deployment.${service.name}.yaml`), 'utf8');
-    const grace = /terminationGracePeriodSeconds: (\d+)/.exec(deployment)?.[1];
+    const rollout = readFileSync(join(chartsDir('staging'), `Rollout.${service.name}.yaml`), 'utf8');
+    const grace = /terminationGracePeriodSeconds: (\d+)/.exec(rollout)?.[1];
     for (const phrase of [
       `idle timeout is ${serverContract.loadBalancerIdleTimeoutSeconds} s`,
       `pings every ${serverContract.heartbeatMs / 1000} s`,
