@@ -18,6 +18,7 @@ import {
   limitJsonDepth,
   notFoundHandler,
   refuseDeclaredOversize,
+  refuseOversizeBeforeContinue,
   rejectUpgrade,
   requestFront,
   requestLogger,
@@ -183,6 +184,7 @@ export function createBackend(config: Config, options: BackendOptions = {}): Pro
   httpServer.keepAliveTimeout = config.http.keepAliveTimeoutMs;
   httpServer.headersTimeout = config.http.headersTimeoutMs;
   answerProtocolErrorsAsJson(httpServer);
+  refuseOversizeBeforeContinue(httpServer, config.http.bodyLimit);
   httpServer.on('upgrade', (req, socket, head) => {
     // Node gives upgrade sockets no error listener: a client that resets while it is answered (404, 503, 500) or
     // admitted would otherwise crash the process with an unhandled ECONNRESET.

@@ -177,6 +177,21 @@ describe('hostile input corpus', () => {
     assert.deepEqual([answer.status, errorCodeOf(answer)], [413, 'payload_too_large']);
   });
 
+  it('Expect: 100-continue with a 1 TB Content-Length gets 413 and no 100 Continue; a small one still continues', async () => {
+    const ask = (length: number, body = '') =>
+      rawRequest(
+        server.port,
+        `POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n` +
+          `Content-Length: ${length}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    const refused = await ask(1_000_000_000_000);
+    assert.deepEqual([refused.status, errorCodeOf(refused)], [413, 'payload_too_large']);
+    assert.doesNotMatch(refused.raw, /100 Continue/);
+    const login = JSON.stringify({ username: 'victim', password: 'victim-password-1' });
+    const accepted = await ask(Buffer.byteLength(login), login);
+    assert.equal(accepted.status, 200, accepted.raw);
+  });
+
   for (const charset of ['utf-7', 'UTF-16', 'utf-16le', 'utf-16be', 'utf-32', 'iso-8859-1', '"utf-16"']) {
     it(`a JSON body declared as charset=${charset} is 415`, async () => {
       const answer = await send(`${server.baseUrl}/api/login`, {

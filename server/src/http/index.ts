@@ -3,6 +3,7 @@ export {
   answerProtocolErrorsAsJson,
   limitJsonDepth,
   refuseDeclaredOversize,
+  refuseOversizeBeforeContinue,
   requireHost,
   requireUtf8Json,
 } from './guards.js';

@@ -50,7 +50,12 @@ export function rawRequest(port: number, request: string | Buffer, timeoutMs = 1
   });
 }
 
-function parseResponse(text: string): RawResponse | undefined {
+function parseResponse(raw: string): RawResponse | undefined {
+  // Interim answers (100 Continue) come before the final one: skip them.
+  let text = raw;
+  while (/^HTTP\/1\.[01] 1\d\d /.test(text) && text.includes('\r\n\r\n')) {
+    text = text.slice(text.indexOf('\r\n\r\n') + 4);
+  }
   const end = text.indexOf('\r\n\r\n');
   if (end === -1) return undefined;
   const [statusLine = '', ...headerLines] = text.slice(0, end).split('\r\n');
@@ -61,7 +66,7 @@ function parseResponse(text: string): RawResponse | undefined {
     const colon = line.indexOf(':');
     if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
   }
-  return { status, headers, body: text.slice(end + 4), raw: text };
+  return { status, headers, body: text.slice(end + 4), raw };
 }
 
 /** The `{"error":{"code"}}` of a JSON error answer, or throws saying what came instead. */
