@@ -1,14 +1,12 @@
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ApiObject, App, YamlOutputType } from 'cdk8s';
-import type { Chart } from 'cdk8s';
+import { App, YamlOutputType } from 'cdk8s';
 import { environments, gitRepository } from '../platform/environments.js';
 import type { Environment } from '../platform/environments.js';
 import { readPin } from '../platform/pins.js';
 import { serverContract } from '../platform/server-contract.js';
 import { ArgoCdChart } from './charts/argocd-chart.js';
 import { EnvironmentChart } from './charts/environment-chart.js';
-import type { ResourceKind } from './lib/argocd-application/index.js';
 
 const outputFileExtension = '.yaml';
 
@@ -27,19 +25,6 @@ export function checkCliOutputDir(rootDir: string, cliOutputDir: string | undefi
         `the cdk8s CLI asked for "${cliOutputDir}" (--output and --stdout are not supported: use \`npm run synth\`)`,
     );
   }
-}
-
-/** Group and kind of every object the charts render, sorted and without duplicates. */
-export function renderedKinds(charts: readonly Chart[]): ResourceKind[] {
-  const kinds = new Map<string, ResourceKind>();
-  for (const chart of charts) {
-    for (const object of chart.node.findAll().filter((node) => node instanceof ApiObject)) {
-      // "apps/v1" → "apps"; "v1" → "" (the core group)
-      const group = object.apiVersion.split('/').slice(0, -1).join('/');
-      kinds.set(`${group}/${object.kind}`, { group, kind: object.kind });
-    }
-  }
-  return [...kinds.values()].sort((a, b) => `${a.group}/${a.kind}`.localeCompare(`${b.group}/${b.kind}`));
 }
 
 /**

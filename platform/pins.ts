@@ -42,10 +42,6 @@ export function isPromotedEnvironment(envName: string): boolean {
 
 const pinsDir = join(dirname(fileURLToPath(import.meta.url)), 'pins');
 
-export function pinPath(envName: string): string {
-  return join(pinsDir, `${envName}.json`);
-}
-
 export function parsePin(text: string, source: string): ReleasePin {
   const value = JSON.parse(text) as { imageTag?: unknown; renderedFrom?: unknown } | null;
   const tag = value?.imageTag;

@@ -1,7 +1,5 @@
 import type { Labels } from '../labels.js';
 
-export type { ResourceKind } from '../../../platform/service-project.js';
-
 export interface GitSource {
   readonly repoURL: string;
   readonly targetRevision: string;
