@@ -46,7 +46,7 @@ export const limitChecks: Record<string, (context: LimitContext) => Promise<void
 
   'one user cannot post events without limit (429 with Retry-After)': async ({ server, apiToken }) => {
     const answers: Answer[] = [];
-    for (let batch = 0; batch < 60 && !answers.some((answer) => answer.status === 429); batch++) {
+    for (let batch = 0; batch < 80 && !answers.some((answer) => answer.status === 429); batch++) {
       answers.push(
         ...(await Promise.all(
           Array.from({ length: 10 }, (_, index) =>
