@@ -14,7 +14,15 @@ function dump() {
   const resources = {};
   for (const type of process.getActiveResourcesInfo()) resources[type] = (resources[type] ?? 0) + 1;
   const memory = process.memoryUsage();
-  const snapshot = { pid: process.pid, rss: memory.rss, heapUsed: memory.heapUsed, resources, at: Date.now() };
+  const processListeners = process.eventNames().reduce((sum, name) => sum + process.listenerCount(name), 0);
+  const snapshot = {
+    pid: process.pid,
+    rss: memory.rss,
+    heapUsed: memory.heapUsed,
+    resources,
+    processListeners,
+    at: Date.now(),
+  };
   writeFileSync(`${target}.tmp`, JSON.stringify(snapshot));
   renameSync(`${target}.tmp`, target);
 }

@@ -15,6 +15,8 @@ export interface Diagnostics {
   heapUsed: number;
   /** process.getActiveResourcesInfo() counted by type (Timeout, TCPSocketWrap, ...). */
   resources: Record<string, number>;
+  /** Listeners on the process object (signals, warnings, ...). */
+  processListeners: number;
   /** Open file descriptors, from /proc/<pid>/fd. */
   fds: number;
 }
