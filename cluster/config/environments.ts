@@ -20,6 +20,12 @@ export const clusterSettings: Readonly<Record<string, ClusterSettingsInput>> = {
       backupRetentionDays: 7,
     },
     argocd: { repoUrl: gitRepository.url, targetRevision: gitRepository.targetRevision, adminEnabled: true },
+    // Staging notifies the platform team of what is broken, not of every warning.
+    alerting: {
+      subscriptions: [{ protocol: 'email', endpoint: 'platform-alerts@example.com' }],
+      minimumSeverity: 'critical',
+      repeatInterval: '12h',
+    },
     logRetentionDays: 30,
     ecrKeepImages: 300,
     // Staging may lose a node to a Spot interruption: Karpenter drains it on the two-minute notice.
@@ -38,6 +44,14 @@ export const clusterSettings: Readonly<Record<string, ClusterSettingsInput>> = {
       backupRetentionDays: 14,
     },
     argocd: { repoUrl: gitRepository.url, targetRevision: gitRepository.targetRevision, adminEnabled: true },
+    alerting: {
+      subscriptions: [
+        { protocol: 'email', endpoint: 'oncall@example.com' },
+        { protocol: 'https', endpoint: 'https://events.pagerduty.com/integration/EXAMPLE/enqueue' },
+      ],
+      minimumSeverity: 'warning',
+      repeatInterval: '4h',
+    },
     logRetentionDays: 365,
     ecrKeepImages: 300,
     karpenter: { capacityTypes: ['on-demand'], cpuLimit: 64 },

@@ -43,8 +43,6 @@ const databaseSchema = z
       .int()
       .min(7, 'must be at least 7 days')
       .max(35, 'RDS keeps automated backups at most 35 days'),
-    /** Refuse connections without TLS (require_secure_transport); the server must then connect with TLS. */
-    requireTls: z.boolean().default(false),
   })
   .refine((db) => db.maxAllocatedStorageGiB >= db.allocatedStorageGiB, {
     message: 'maxAllocatedStorageGiB must be at least allocatedStorageGiB',
@@ -81,6 +79,25 @@ const argoCdSchema = z
     path: ['adminEnabled'],
   });
 
+const alertingSchema = z.object({
+  /** Who the SNS topic notifies: mail addresses and HTTPS endpoints (each confirms its subscription once). */
+  subscriptions: z
+    .array(
+      z.discriminatedUnion('protocol', [
+        z.object({ protocol: z.literal('email'), endpoint: z.email('must be a mail address') }),
+        z.object({
+          protocol: z.literal('https'),
+          endpoint: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }),
+        }),
+      ]),
+    )
+    .default([]),
+  /** The lowest severity that notifies: staging may page only on critical, production on warning too. */
+  minimumSeverity: z.enum(['critical', 'warning']),
+  /** How often a still-firing alert is sent again. */
+  repeatInterval: z.string().regex(/^[1-9]\d*[mh]$/, "must be an Alertmanager duration in minutes or hours, e.g. '4h'"),
+});
+
 export const clusterSettingsSchema = z.object({
   /** IAM role that gets cluster-admin through an EKS access entry (e.g. an SSO administrator role). */
   adminRoleArn: z
@@ -108,6 +125,7 @@ export const clusterSettingsSchema = z.object({
     })
     .optional(),
   argocd: argoCdSchema,
+  alerting: alertingSchema,
   logRetentionDays: z
     .int()
     .refine(

@@ -1,10 +1,10 @@
-import { CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { Aspects, CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type { Construct } from 'constructs';
 import { externalSecrets, gitRepository, imageRepository, kubernetesVersion } from '../../platform/environments.js';
-import { environmentSubnets } from '../../platform/network.js';
+import { environmentSubnets, subnetGroups } from '../../platform/network.js';
 import { databaseName, service } from '../../platform/service.js';
 import { recordedAvailabilityZones } from '../config/availability-zones.js';
 import type { ClusterConfig } from '../config/schema.js';
@@ -15,7 +15,9 @@ import { ExternalSecretsOperator } from './addons/external-secrets/index.js';
 import { KubePrometheusStack } from './addons/kube-prometheus-stack/index.js';
 import { MetricsServer } from './addons/metrics-server/index.js';
 import { KubernetesCluster } from './kubernetes-cluster/index.js';
+import { AlertTopic } from './alerting/index.js';
 import { Database } from './database/index.js';
+import { LogGroupDefaults, LogsKey } from './logs-key/index.js';
 import { Network } from './network/index.js';
 import { JwtSigningSecret } from './jwt-signing-secret/index.js';
 
@@ -34,6 +36,8 @@ export class EnvironmentStack extends Stack {
   readonly metricsServer: MetricsServer;
   readonly baseline: ClusterBaseline;
   readonly clusterName: string;
+  readonly logsKey: LogsKey;
+  readonly alertTopic: AlertTopic;
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     const { environment, settings } = props.config;
@@ -47,27 +51,36 @@ export class EnvironmentStack extends Stack {
     Tags.of(this).add('environment', environment.name);
     this.clusterName = `${service.name}-${environment.name}`;
     const logRetention = retentionDays(settings.logRetentionDays);
+    // Every log group of the environment (flow logs, control plane, RDS) is encrypted with this key.
+    this.logsKey = new LogsKey(this, 'LogsKey', { description: `CloudWatch Logs of ${this.clusterName}` });
+    Aspects.of(this).add(new LogGroupDefaults(this.logsKey.key, logRetention));
 
     this.network = new Network(this, 'Network', {
       layout: environmentSubnets(environment),
       availabilityZones: recordedAvailabilityZones(this.node, environment),
       natGateways: settings.natGateways,
       flowLogRetention: logRetention,
+      flowLogEncryptionKey: this.logsKey.key,
     });
     const vpc = this.network.vpc;
 
     this.database = new Database(this, 'Database', {
       vpc,
       instanceIdentifier: `${service.name}-${environment.name}`,
-      secretName: environment.secrets.database,
+      secretNames: {
+        master: environment.secrets.database,
+        app: environment.secrets.databaseApp,
+        migrator: environment.secrets.databaseMigrator,
+      },
       databaseName,
       instanceClass: settings.database.instanceClass,
       multiAz: environment.production,
       allocatedStorageGiB: settings.database.allocatedStorageGiB,
       maxAllocatedStorageGiB: settings.database.maxAllocatedStorageGiB,
       backupRetentionDays: settings.database.backupRetentionDays,
-      requireTls: settings.database.requireTls,
+      rotationSubnets: { subnetGroupName: subnetGroups.nodes },
       logRetention,
+      logEncryptionKey: this.logsKey.key,
     });
 
     this.jwtSecret = new JwtSigningSecret(this, 'JwtSecret', {
@@ -83,6 +96,7 @@ export class EnvironmentStack extends Stack {
       adminRoleArn: settings.adminRoleArn,
       apiPublicAccessCidrs: settings.apiPublicAccessCidrs,
       logRetention,
+      logEncryptionKey: this.logsKey.key,
     });
     const cluster = this.kubernetes.cluster;
     // Managed nodes and their pods carry the EKS cluster security group.
@@ -96,13 +110,29 @@ export class EnvironmentStack extends Stack {
       logRetention,
     });
 
-    const loadBalancerController = new AwsLoadBalancerController(this, 'AwsLoadBalancerController', { cluster });
+    const loadBalancerController = new AwsLoadBalancerController(this, 'AwsLoadBalancerController', { cluster, vpc });
     this.externalSecrets = new ExternalSecretsOperator(this, 'ExternalSecrets', {
       cluster,
-      secrets: [this.database.secret, this.jwtSecret.secret, this.baseline.cache.secret],
+      // The master too: the provisioning Job (k8s/) creates the application and migration users with it.
+      secrets: [
+        this.database.secret,
+        this.database.appSecret,
+        this.database.migratorSecret,
+        this.jwtSecret.secret,
+        this.baseline.cache.secret,
+      ],
       consumerNamespaces: [environment.namespace],
     });
-    const monitoringStack = new KubePrometheusStack(this, 'KubePrometheusStack', { cluster });
+    this.alertTopic = new AlertTopic(this, 'Alerts', {
+      topicName: `${this.clusterName}-alerts`,
+      subscriptions: settings.alerting.subscriptions,
+    });
+    const monitoringStack = new KubePrometheusStack(this, 'KubePrometheusStack', {
+      cluster,
+      alertTopic: this.alertTopic.topic,
+      alertRouting: settings.alerting,
+      environmentName: environment.name,
+    });
     this.baseline.platformAlerts.node.addDependency(monitoringStack);
     // The HorizontalPodAutoscalers of charts-out/ scale on CPU utilisation, which only the Metrics API serves.
     this.metricsServer = new MetricsServer(this, 'MetricsServer', { cluster });
@@ -118,15 +148,19 @@ export class EnvironmentStack extends Stack {
       oidc: settings.argocd.oidc,
     });
     // Charts wait for their pods: nodes first.
-    // (AlbController.create places the controller at stack level, not under its wrapper: depend on it directly.)
-    const albController = loadBalancerController.controller;
-    for (const addon of [albController, this.externalSecrets, monitoringStack, this.metricsServer, this.argoCd]) {
+    for (const addon of [
+      loadBalancerController,
+      this.externalSecrets,
+      monitoringStack,
+      this.metricsServer,
+      this.argoCd,
+    ]) {
       addon.node.addDependency(this.kubernetes.nodeGroup);
     }
     // The first sync creates Ingresses, ExternalSecrets, ServiceMonitors and HorizontalPodAutoscalers: their
     // controllers, CRDs and the Metrics API come first.
     this.argoCd.rootApplication.node.addDependency(
-      albController,
+      loadBalancerController,
       this.externalSecrets,
       monitoringStack,
       this.metricsServer,
@@ -161,7 +195,13 @@ export class EnvironmentStack extends Stack {
     new CfnOutput(this, 'EcrRepositoryUri', { value: imageRepository(environment) });
     new CfnOutput(this, 'DatabaseEndpoint', { value: this.database.instance.dbInstanceEndpointAddress });
     new CfnOutput(this, 'DatabaseSecretName', { value: environment.secrets.database });
+    new CfnOutput(this, 'DatabaseAppSecretName', { value: environment.secrets.databaseApp });
+    new CfnOutput(this, 'DatabaseMigratorSecretName', { value: environment.secrets.databaseMigrator });
     new CfnOutput(this, 'JwtSecretName', { value: environment.secrets.jwt });
+    new CfnOutput(this, 'AlertTopicArn', {
+      description: 'Alertmanager publishes here; subscribe more endpoints in cluster/config/environments.ts',
+      value: this.alertTopic.topic.topicArn,
+    });
     new CfnOutput(this, 'CertificateArn', {
       description: 'ACM certificate the ALB controller discovers for the Ingress host',
       value: certificate.certificateArn,

@@ -7,10 +7,12 @@ import { service } from '../../platform/service.js';
 import { clusterSettings } from '../config/environments.js';
 import { serviceProjectSpec } from '../../platform/service-project.js';
 import { argoCdHelmValues, argoCdLocalUrl, argoCdPortForwardCommand } from '../lib/addons/argocd/index.js';
-import { albControllerVersion, chartPins } from '../lib/addons/charts.js';
+import { loadBalancerControllerServiceAccount } from '../lib/addons/aws-load-balancer-controller/index.js';
+import { chartPins } from '../lib/addons/charts.js';
 import {
   helmValues,
-  irsaTrustText,
+  assertPodIdentityTrust,
+  podIdentity,
   kubernetesManifests,
   kubernetesResourceOfKind,
   kubernetesResources,
@@ -37,7 +39,7 @@ for (const environment of environments) {
   describe(`Helm add-ons of ${environment.name}`, () => {
     const template = () => synthesized().environment(environment.name);
 
-    it('installs exactly the five add-ons, each pinned to an exact chart version', () => {
+    it('installs every pinned add-on, each pinned to an exact chart version', () => {
       const installed = resources(template(), 'Custom::AWSCDK-EKS-HelmChart').map(([, resource]) => ({
         chart: resource.Properties.Chart,
         repository: resource.Properties.Repository,
@@ -45,34 +47,29 @@ for (const environment of environments) {
         namespace: resource.Properties.Namespace,
         release: resource.Properties.Release,
       }));
-      const expected = [
-        {
-          chart: 'aws-load-balancer-controller',
-          repository: 'https://aws.github.io/eks-charts',
-          version: albControllerVersion.helmChartVersion,
-          namespace: 'kube-system',
-          release: 'aws-load-balancer-controller',
-        },
-        ...Object.values(chartPins).map((pin) => ({ ...pin })),
-      ];
+      const expected = Object.values(chartPins).map(({ source: _source, ...pin }) => ({ ...pin }));
       const byChart = (a: { chart: unknown }, b: { chart: unknown }) => String(a.chart).localeCompare(String(b.chart));
       assert.deepEqual(installed.sort(byChart), expected.sort(byChart));
       for (const { chart: name, version } of installed) assert.match(String(version), EXACT_VERSION, String(name));
     });
 
-    it('runs the AWS Load Balancer Controller v3 with an IRSA role and its webhook on', () => {
+    it('runs the AWS Load Balancer Controller v3 with a Pod Identity role holding its published policy', () => {
       const [, controller] = chart(template(), 'aws-load-balancer-controller');
       assert.match(String(controller.Properties.Version), /^3\./);
       const values = helmValues(controller);
-      assert.deepEqual(values.serviceAccount, { create: false, name: 'aws-load-balancer-controller' });
+      assert.deepEqual(values.serviceAccount, { create: true, name: loadBalancerControllerServiceAccount });
       assert.equal(values.region, environment.aws.region);
+      assert.equal(values.vpcId, '<token>');
       assert.equal(values.enableServiceMutatorWebhook, false);
-      assert.equal((values.image as { tag: string }).tag, albControllerVersion.version);
-      // IRSA: a role trusted by the cluster's OIDC provider for exactly kube-system:aws-load-balancer-controller.
-      const [roleId] = resources(template(), 'AWS::IAM::Role').find(([id]) => id.includes('AlbControlleralbsaRole'))!;
-      const trust = irsaTrustText(template(), roleId);
-      assert.match(trust, /sts:AssumeRoleWithWebIdentity/);
-      assert.match(trust, /system:serviceaccount:kube-system:aws-load-balancer-controller/);
+      const identity = podIdentity(template(), 'kube-system', loadBalancerControllerServiceAccount);
+      assertPodIdentityTrust(identity, 'kube-system', loadBalancerControllerServiceAccount);
+      const actions = identity.statements.flatMap((statement) => [statement.Action].flat());
+      for (const action of ['elasticloadbalancing:CreateLoadBalancer', 'ec2:AuthorizeSecurityGroupIngress']) {
+        assert.ok(actions.includes(action), action);
+      }
+      // The chart, started with its credentials in place.
+      const [chartId] = chart(template(), 'aws-load-balancer-controller');
+      assert.ok(transitiveDependencies(template(), chartId).has(identity.roleId));
     });
 
     it('points kube-prometheus-stack at the labels k8s/ puts on ServiceMonitors, rules and dashboards', () => {

@@ -194,8 +194,31 @@ for (const environment of environments) {
           Ebs: { Encrypted: true, VolumeSize: settings.nodeGroup.diskSizeGiB ?? 50, VolumeType: 'gp3' },
         },
       ]);
+      assert.deepEqual(data.Monitoring, { Enabled: true }, 'detailed (one-minute) instance monitoring');
       // EKS supplies the AL2023 AMI, its user data and the instance profile; a template naming them breaks that.
       for (const field of ['ImageId', 'UserData', 'IamInstanceProfile']) assert.equal(data[field], undefined, field);
+    });
+  });
+}
+
+for (const environment of environments) {
+  describe(`log groups of ${environment.name}`, () => {
+    it('encrypts every log group with the environment key and expires it as configured', () => {
+      const template = synthesized().environment(environment.name);
+      const groups = resources(template, 'AWS::Logs::LogGroup');
+      assert.ok(groups.length >= 4, 'flow logs, control plane, RDS error and slow query logs');
+      const keyIds = new Set(
+        groups.map(([id, group]) => {
+          assert.equal(group.Properties.RetentionInDays, clusterSettings[environment.name]!.logRetentionDays, id);
+          return JSON.stringify(group.Properties.KmsKeyId);
+        }),
+      );
+      assert.equal(keyIds.size, 1, 'one key for all');
+      const [keyId] = (JSON.parse([...keyIds][0]!) as { 'Fn::GetAtt': [string] })['Fn::GetAtt'];
+      const key = (template.toJSON() as { Resources: Record<string, { Properties: Json }> }).Resources[keyId]!;
+      assert.equal(key.Properties.EnableKeyRotation, true);
+      // CloudWatch Logs may use it for this account's log groups only.
+      assert.match(JSON.stringify(key.Properties.KeyPolicy), /kms:EncryptionContext:aws:logs:arn/);
     });
   });
 }

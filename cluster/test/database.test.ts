@@ -1,10 +1,25 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Template } from 'aws-cdk-lib/assertions';
 import { environmentNamed, environments } from '../../platform/environments.js';
 import { databaseName } from '../../platform/service.js';
 import { clusterSettings } from '../config/environments.js';
 import { mysqlEngineVersion } from '../lib/database/index.js';
-import { allResources, resources, single, useSynthesizedCluster } from './support/synth.js';
+import { allResources, resources, single, useSynthesizedCluster, type Resource } from './support/synth.js';
+
+/** A string property that may be a Fn::Join of strings and tokens (tokens rendered as "<token>"). */
+function joinedText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const [separator, parts] = (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+  return parts.map((part) => (typeof part === 'string' ? part : '<token>')).join(separator);
+}
+
+function rotationSecurityGroupId(template: Template): string {
+  const [id] = single(template, 'AWS::EC2::SecurityGroup', {
+    GroupDescription: 'Secrets Manager rotation functions of the database users: MySQL and the Secrets Manager API',
+  });
+  return id;
+}
 
 const synthesized = useSynthesizedCluster();
 
@@ -13,12 +28,13 @@ for (const environment of environments) {
     const template = () => synthesized().environment(environment.name);
     const instance = () => single(template(), 'AWS::RDS::DBInstance')[1];
 
-    it('runs the pinned MySQL 8.4 engine and never upgrades it behind our back', () => {
+    it('runs MySQL 8.4 and takes its minor versions in a fixed maintenance window', () => {
       const props = instance().Properties;
       assert.equal(props.Engine, 'mysql');
       assert.equal(props.EngineVersion, mysqlEngineVersion.mysqlFullVersion);
-      assert.match(props.EngineVersion, /^8\.\d+\.\d+$/);
-      assert.equal(props.AutoMinorVersionUpgrade, false);
+      assert.match(props.EngineVersion, /^8\.4\.\d+$/);
+      assert.equal(props.AutoMinorVersionUpgrade, true);
+      assert.match(String(props.PreferredMaintenanceWindow), /^[a-z]{3}:\d\d:\d\d-[a-z]{3}:\d\d:\d\d$/);
     });
 
     it('encrypts storage with its own rotating KMS key', () => {
@@ -76,7 +92,7 @@ for (const environment of environments) {
       assert.equal(parameters.time_zone, 'UTC');
     });
 
-    it('writes the slow query log it exports, and admits the non-TLS connections the server makes', () => {
+    it('writes the slow query log it exports, and refuses connections without TLS', () => {
       const [, group] = single(template(), 'AWS::RDS::DBParameterGroup');
       const parameters = group.Properties.Parameters as Record<string, string>;
       // RDS publishes the slow query log only with slow_query_log = 1 and log_output = FILE: exporting it alone
@@ -85,8 +101,8 @@ for (const environment of environments) {
       assert.equal(parameters.slow_query_log, '1');
       assert.equal(parameters.log_output, 'FILE');
       assert.match(parameters.long_query_time!, /^\d+(\.\d+)?$/);
-      // RDS for MySQL 8.4 defaults require_secure_transport to ON; the server connects without TLS (requireTls off).
-      assert.equal(parameters.require_secure_transport, '0');
+      // Not a default of RDS for MySQL 8.4: set here, and the server verifies the RDS certificate (DB_TLS=verify).
+      assert.equal(parameters.require_secure_transport, '1');
     });
 
     it('lives only in isolated subnets: no route to the internet', () => {
@@ -112,10 +128,62 @@ for (const environment of environments) {
     });
   });
 
+  describe(`database users and their rotation in ${environment.name}`, () => {
+    const template = () => synthesized().environment(environment.name);
+    const secret = (name: string) => single(template(), 'AWS::SecretsManager::Secret', { Name: name });
+
+    it('generates an application and a migration user, each with the keys of RDS secrets', () => {
+      for (const [name, username] of [
+        [environment.secrets.databaseApp, 'desktop_app'],
+        [environment.secrets.databaseMigrator, 'desktop_migrator'],
+      ] as const) {
+        const [secretId, resource] = secret(name);
+        const generate = resource.Properties.GenerateSecretString as Record<string, string>;
+        assert.equal(generate.GenerateStringKey, 'password');
+        const fields = JSON.parse(joinedText(generate.SecretStringTemplate)) as Record<string, unknown>;
+        assert.equal(fields.username, username);
+        assert.equal(fields.dbname, databaseName);
+        // masterarn: the multi-user rotation logs in as the master to clone the user.
+        assert.ok(fields.masterarn, `${name} names the master secret`);
+        // The attachment adds host, port and engine from the instance.
+        const [, attachment] = single(template(), 'AWS::SecretsManager::SecretTargetAttachment', {
+          SecretId: { Ref: secretId },
+        });
+        assert.equal(attachment.Properties.TargetType, 'AWS::RDS::DBInstance');
+      }
+    });
+
+    it('rotates the application user by alternating users and the master by itself, with hosted functions', () => {
+      const schedules = resources(template(), 'AWS::SecretsManager::RotationSchedule').map(([, schedule]) => schedule);
+      const byKind = (kind: string) =>
+        schedules.filter(
+          (schedule) => (schedule.Properties.HostedRotationLambda as { RotationType: string }).RotationType === kind,
+        );
+      assert.equal(byKind('MySQLMultiUser').length, 1);
+      assert.equal(byKind('MySQLSingleUser').length, 1);
+      assert.equal(schedules.length, 2, 'the migration user is rotated by the runbook, not on a schedule');
+      const [multi] = byKind('MySQLMultiUser') as [Resource];
+      const appAttachment = resources(template(), 'AWS::SecretsManager::SecretTargetAttachment').find(
+        ([, attachment]) =>
+          JSON.stringify(attachment.Properties.SecretId) ===
+          JSON.stringify({ Ref: secret(environment.secrets.databaseApp)[0] }),
+      )!;
+      assert.deepEqual(multi.Properties.SecretId, { Ref: appAttachment[0] });
+      const hosted = multi.Properties.HostedRotationLambda as Record<string, unknown>;
+      assert.ok(hosted.MasterSecretArn, 'logs in as the master to clone the user');
+      assert.ok(hosted.VpcSubnetIds && hosted.VpcSecurityGroupIds, 'runs in the VPC');
+      for (const schedule of schedules) {
+        assert.deepEqual(schedule.Properties.RotationRules, { ScheduleExpression: 'rate(30 days)' });
+        // The users exist only once the provisioning Job ran: the first rotation waits for its schedule.
+        assert.equal(schedule.Properties.RotateImmediatelyOnUpdate, false);
+      }
+    });
+  });
+
   describe(`who may reach MySQL (3306) in ${environment.name}`, () => {
     const template = () => synthesized().environment(environment.name);
 
-    it('admits 3306 from the EKS cluster security group and from nothing else', () => {
+    it('admits 3306 from the EKS cluster security group and the rotation functions, and from nothing else', () => {
       const instance = single(template(), 'AWS::RDS::DBInstance')[1];
       const groups = instance.Properties.VPCSecurityGroups as { 'Fn::GetAtt': [string, string] }[];
       assert.equal(groups.length, 1);
@@ -127,14 +195,22 @@ for (const environment of environments) {
         ([, rule]) =>
           JSON.stringify(rule.Properties.GroupId) === JSON.stringify({ 'Fn::GetAtt': [databaseGroupId, 'GroupId'] }),
       );
-      assert.equal(ingress.length, 1, 'exactly one ingress rule');
-      const [, rule] = ingress[0]!;
-      assert.equal(rule.Properties.IpProtocol, 'tcp');
-      assert.equal(rule.Properties.FromPort, 3306);
-      assert.equal(rule.Properties.ToPort, 3306);
-      assert.equal(rule.Properties.CidrIp, undefined);
+      assert.equal(ingress.length, 2, 'exactly two ingress rules');
+      for (const [, rule] of ingress) {
+        assert.equal(rule.Properties.IpProtocol, 'tcp');
+        assert.equal(rule.Properties.FromPort, 3306);
+        assert.equal(rule.Properties.ToPort, 3306);
+        assert.equal(rule.Properties.CidrIp, undefined);
+      }
       const [clusterId] = single(template(), 'AWS::EKS::Cluster');
-      assert.deepEqual(rule.Properties.SourceSecurityGroupId, { 'Fn::GetAtt': [clusterId, 'ClusterSecurityGroupId'] });
+      const rotationGroupId = rotationSecurityGroupId(template());
+      assert.deepEqual(
+        ingress.map(([, rule]) => JSON.stringify(rule.Properties.SourceSecurityGroupId)).sort(),
+        [
+          JSON.stringify({ 'Fn::GetAtt': [clusterId, 'ClusterSecurityGroupId'] }),
+          JSON.stringify({ 'Fn::GetAtt': [rotationGroupId, 'GroupId'] }),
+        ].sort(),
+      );
     });
 
     it('keeps the kubectl handler (a Lambda) out of the cluster security group that MySQL admits', () => {

@@ -8,7 +8,8 @@ import { renderRoot } from '../../k8s/test/rendered.js';
 import { externalSecretsServiceAccount, secretReadActions } from '../lib/addons/external-secrets/index.js';
 import {
   allResources,
-  irsaTrustText,
+  assertPodIdentityTrust,
+  podIdentity,
   kubernetesManifests,
   resources,
   single,
@@ -65,30 +66,26 @@ for (const environment of environments) {
       assert.equal(secret.Properties.SecretString, undefined, 'no value in the template');
     });
 
-    it('gives the operator a role that may only GetSecretValue/DescribeSecret the database, JWT and cache secrets', () => {
-      const policies = resources(template(), 'AWS::IAM::Policy').filter(([id]) => id.startsWith('ExternalSecrets'));
-      assert.equal(policies.length, 1);
-      const [, policy] = policies[0]!;
-      const statements = (policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement;
-      assert.equal(statements.length, 1);
-      const [statement] = statements as [{ Effect: string; Action: string[]; Resource: unknown[] }];
+    it('gives the operator (Pod Identity) a role that may only read the database, JWT and cache secrets', () => {
+      const identity = podIdentity(template(), externalSecrets.namespace, externalSecretsServiceAccount);
+      assert.equal(identity.statements.length, 1);
+      const [statement] = identity.statements as [{ Effect: string; Action: string[]; Resource: unknown[] }];
       assert.equal(statement.Effect, 'Allow');
       assert.deepEqual([...statement.Action].sort(), [...secretReadActions].sort());
       const names = statement.Resource.map((reference) => secretBehind(template(), reference).Properties.Name).sort();
       assert.deepEqual(
         names,
-        [environment.secrets.database, environment.secrets.jwt, environment.secrets.redis].sort(),
+        [
+          environment.secrets.database,
+          environment.secrets.databaseApp,
+          environment.secrets.databaseMigrator,
+          environment.secrets.jwt,
+          environment.secrets.redis,
+        ].sort(),
       );
-
-      const roleId = (policy.Properties.Roles as { Ref: string }[])[0]!.Ref;
-      const role = allResources(template())[roleId]!;
-      assert.equal(role.Properties.ManagedPolicyArns, undefined, 'no managed policies');
-      assert.equal(role.Properties.Policies, undefined, 'no inline policies');
-      const trust = irsaTrustText(template(), roleId);
-      assert.match(
-        trust,
-        new RegExp(`system:serviceaccount:${externalSecrets.namespace}:${externalSecretsServiceAccount}`),
-      );
+      assert.equal(identity.role.Properties.ManagedPolicyArns, undefined, 'no managed policies');
+      assert.equal(identity.role.Properties.Policies, undefined, 'no inline policies');
+      assertPodIdentityTrust(identity, externalSecrets.namespace, externalSecretsServiceAccount);
     });
 
     it(`creates the ClusterSecretStore "${externalSecrets.clusterSecretStore}" for the service namespace only`, () => {
@@ -96,17 +93,14 @@ for (const environment of environments) {
         metadata: { name: string };
         spec: {
           conditions: { namespaces: string[] }[];
-          provider: { aws: { service: string; region: string; auth: { jwt: { serviceAccountRef: unknown } } } };
+          provider: { aws: { service: string; region: string; auth?: unknown } };
         };
       };
       assert.equal(store.metadata.name, externalSecrets.clusterSecretStore);
       assert.deepEqual(store.spec.conditions, [{ namespaces: [environment.namespace] }]);
       assert.equal(store.spec.provider.aws.service, 'SecretsManager');
       assert.equal(store.spec.provider.aws.region, environment.aws.region);
-      assert.deepEqual(store.spec.provider.aws.auth.jwt.serviceAccountRef, {
-        name: externalSecretsServiceAccount,
-        namespace: externalSecrets.namespace,
-      });
+      assert.equal(store.spec.provider.aws.auth, undefined, "the controller's own Pod Identity credentials");
     });
 
     it('serves every key the rendered ExternalSecrets of charts-out/ ask for', () => {

@@ -1,10 +1,11 @@
-import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { argocd, externalSecrets, monitoring } from '../../../platform/environments.js';
 import type { HelmChartPin } from './helm-addon/index.js';
 
 /**
- * Every Helm chart the cluster installs, pinned. Versions checked against each project's releases (Nov 2026);
- * bump them here, one reviewed change, never by floating ranges.
+ * Every Helm chart the cluster installs, pinned. Each `source` names where the version was checked (the chart's tag
+ * or commit, with its release date); bump them here, one reviewed change, never by floating ranges. Checked against
+ * the projects' repositories as stored in late 2026: a newer release seen only second-hand (the load balancer
+ * controller's 3.6.x) waits until its chart and IAM policy can be read at their tag.
  */
 export const chartPins = {
   externalSecrets: {
@@ -13,21 +14,38 @@ export const chartPins = {
     version: '2.14.0',
     release: 'external-secrets',
     namespace: externalSecrets.namespace,
+    source: 'https://github.com/external-secrets/external-secrets/releases/tag/helm-chart-2.14.0',
   },
   argoCd: {
     chart: 'argo-cd',
     repository: 'https://argoproj.github.io/argo-helm',
-    version: '9.5.7',
+    // Argo CD v3.4.4.
+    version: '10.1.1',
     release: 'argocd',
     namespace: argocd.namespace,
+    source: 'https://github.com/argoproj/argo-helm/releases/tag/argo-cd-10.1.1 (2026-07-02, af0a9310)',
   },
   kubePrometheusStack: {
     chart: 'kube-prometheus-stack',
     repository: 'https://prometheus-community.github.io/helm-charts',
-    version: '85.1.3',
+    // Prometheus Operator v0.93.1.
+    version: '88.5.3',
     // The release name is what the chart's own selectors default to: keep it equal to the label k8s/ puts on rules.
     release: monitoring.prometheusSelectorLabels.release,
     namespace: monitoring.namespace,
+    source:
+      'https://github.com/prometheus-community/helm-charts/releases/tag/kube-prometheus-stack-88.5.3 (2026-08-21)',
+  },
+  awsLoadBalancerController: {
+    chart: 'aws-load-balancer-controller',
+    repository: 'https://aws.github.io/eks-charts',
+    // Controller v3.5.0; its IAM policy and CRDs are vendored from the same tag (aws-load-balancer-controller/).
+    version: '3.5.0',
+    release: 'aws-load-balancer-controller',
+    namespace: 'kube-system',
+    source:
+      'https://github.com/aws/eks-charts/commit/5239609242f3430be50fb0b714a24d3ef2b47983 (2026-08-03); controller ' +
+      'https://github.com/kubernetes-sigs/aws-load-balancer-controller/releases/tag/v3.5.0',
   },
   // Chart 3.14.0 ships metrics-server v0.9.0, whose line supports Kubernetes 1.34 and later.
   metricsServer: {
@@ -38,6 +56,7 @@ export const chartPins = {
     // Where upstream's components.yaml (the one the EKS guide applies) puts it; the chart binds its auth-reader role
     // in kube-system whatever the release namespace.
     namespace: 'kube-system',
+    source: 'https://github.com/kubernetes-sigs/metrics-server/releases/tag/metrics-server-helm-chart-3.14.0',
   },
   // Chart 2.41.0 ships Argo Rollouts v1.9.0 (argoproj/argo-helm, charts/argo-rollouts/Chart.yaml, July 2026).
   argoRollouts: {
@@ -72,6 +91,3 @@ export const chartPins = {
     namespace: 'external-dns',
   },
 } as const satisfies Record<string, HelmChartPin>;
-
-/** aws-eks-v2 ships the IAM policy of each controller version it knows; v3.2.2 = chart 3.2.2 of aws/eks-charts. */
-export const albControllerVersion = eks.AlbControllerVersion.V3_2_2;

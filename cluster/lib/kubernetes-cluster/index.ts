@@ -1,1 +1,3 @@
 export * from './kubernetes-cluster.js';
+export type * from './kubernetes-cluster-props.js';
+export * from './managed-addons.js';

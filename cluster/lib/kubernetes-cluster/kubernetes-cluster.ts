@@ -1,38 +1,17 @@
 import { KubectlV36Layer } from '@aws-cdk/lambda-layer-kubectl-v36';
-import { CfnCondition, CfnElement, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { subnetGroups } from '../../../platform/network.js';
+import type { KubernetesClusterProps } from './kubernetes-cluster-props.js';
+import { checkAddonVersions, managedAddonVersions } from './managed-addons.js';
+import { acknowledgeClusterFindings } from './nag-acknowledgements.js';
 
 /** The kubectl/helm the CloudFormation custom resources run must match the cluster's minor version. */
 export const kubectlLayerVersion = '1.36';
-
-export interface NodeGroupSettings {
-  readonly instanceTypes: readonly string[];
-  readonly minSize: number;
-  readonly desiredSize: number;
-  readonly maxSize: number;
-  /** @default 50 */
-  readonly diskSizeGiB?: number;
-}
-
-export interface KubernetesClusterProps {
-  readonly vpc: ec2.IVpc;
-  /** Cluster name, also the prefix the AWS console shows. */
-  readonly clusterName: string;
-  /** Kubernetes minor version, e.g. '1.36' (platform.kubernetesVersion). */
-  readonly kubernetesVersion: string;
-  readonly nodeGroup: NodeGroupSettings;
-  /** IAM role granted cluster-admin through an EKS access entry. */
-  readonly adminRoleArn: string;
-  /** CIDRs allowed to the public API endpoint; empty: private endpoint only. */
-  readonly apiPublicAccessCidrs: readonly string[];
-  /** Retention of the control-plane logs. @default logs.RetentionDays.ONE_MONTH */
-  readonly logRetention?: logs.RetentionDays;
-}
 
 /** Where EKS writes the control-plane logs; it creates the group itself (never expiring) unless it exists. */
 export const controlPlaneLogGroupName = (clusterName: string): string => `/aws/eks/${clusterName}/cluster`;
@@ -45,6 +24,8 @@ export const controlPlaneLogGroupName = (clusterName: string): string => `/aws/e
 export class KubernetesCluster extends Construct {
   readonly cluster: eks.Cluster;
   readonly nodeGroup: eks.Nodegroup;
+  /** The EKS managed add-ons, pinned. */
+  readonly addons: Readonly<Record<'vpcCni' | 'coreDns' | 'kubeProxy' | 'podIdentityAgent', eks.IAddon>>;
 
   constructor(scope: Construct, id: string, props: KubernetesClusterProps) {
     super(scope, id);
@@ -55,6 +36,8 @@ export class KubernetesCluster extends Construct {
           `@aws-cdk/lambda-layer-kubectl-v${props.kubernetesVersion.replace('1.', '')} and update kubectlLayerVersion`,
       );
     }
+    const addonVersions = props.addonVersions ?? managedAddonVersions;
+    checkAddonVersions(addonVersions, props.kubernetesVersion);
     const nodeSubnets: ec2.SubnetSelection = { subnetGroupName: subnetGroups.nodes };
 
     const secretsKey = new kms.Key(this, 'SecretsKey', {
@@ -106,11 +89,14 @@ export class KubernetesCluster extends Construct {
     const controlPlaneLogs = new logs.LogGroup(this, 'ControlPlaneLogs', {
       logGroupName: controlPlaneLogGroupName(props.clusterName),
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      encryptionKey: props.logEncryptionKey,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     const cfnCluster = this.cluster.node.defaultChild;
     if (!(cfnCluster instanceof eks.CfnCluster)) throw new Error('aws-eks-v2 Cluster resource not found');
     cfnCluster.node.addDependency(controlPlaneLogs);
+    // Standard support only: the cluster is upgraded within its 14 months, never billed for extended support.
+    cfnCluster.upgradePolicy = { supportType: 'STANDARD' };
 
     this.cluster.clusterSecurityGroup.addIngressRule(
       kubectlHandlerSecurityGroup,
@@ -119,15 +105,16 @@ export class KubernetesCluster extends Construct {
     );
     this.cluster.grantClusterAdmin('AdminRoleAccess', props.adminRoleArn);
 
-    // The NetworkPolicies in charts-out/ are only enforced when the VPC CNI runs its network policy agent.
-    const vpcCni = new eks.Addon(this, 'VpcCni', {
-      cluster: this.cluster,
-      addonName: 'vpc-cni',
-      configurationValues: { enableNetworkPolicy: 'true' },
-      preserveOnDelete: true,
-    });
-    // The cluster starts with a self-managed vpc-cni: the managed add-on takes it over.
-    (vpcCni.node.defaultChild as eks.CfnAddon).resolveConflicts = 'OVERWRITE';
+    // The cluster starts with self-managed vpc-cni, coredns and kube-proxy: the managed add-ons take them over
+    // (OVERWRITE), pinned. The NetworkPolicies in charts-out/ are only enforced when the VPC CNI runs its network
+    // policy agent.
+    this.addons = {
+      vpcCni: this.managedAddon('VpcCni', 'vpc-cni', addonVersions.vpcCni, { enableNetworkPolicy: 'true' }),
+      coreDns: this.managedAddon('CoreDns', 'coredns', addonVersions.coreDns),
+      kubeProxy: this.managedAddon('KubeProxy', 'kube-proxy', addonVersions.kubeProxy),
+      // The agent aws-eks-v2 creates for Pod Identity (the add-ons' roles use it), pinned like the others.
+      podIdentityAgent: this.pinAddon(this.cluster.eksPodIdentityAgent, addonVersions.podIdentityAgent),
+    };
 
     // IMDSv2 only, one hop: a pod (its own network namespace, one hop further) cannot take the node role's
     // credentials from the instance metadata service. Nothing in a pod needs it: the ALB controller is given its
@@ -135,6 +122,8 @@ export class KubernetesCluster extends Construct {
     const nodeLaunchTemplate = new ec2.LaunchTemplate(this, 'NodeLaunchTemplate', {
       requireImdsv2: true,
       httpPutResponseHopLimit: 1,
+      // One-minute instance metrics (detailed monitoring), as the Control Tower launch-template control asks.
+      detailedMonitoring: true,
       blockDevices: [
         {
           deviceName: '/dev/xvda',
@@ -161,86 +150,35 @@ export class KubernetesCluster extends Construct {
       subnets: nodeSubnets,
     });
 
-    acknowledgeManagedRoles(this.cluster, this.nodeGroup);
-    Validations.of(this.cluster).acknowledge({
-      id: 'CloudFormation-Validate::W9009',
-      reason:
-        'EncryptionConfig.Resources ["secrets"] is what aws-eks-v2 emits for envelope encryption; still honoured.',
+    // CoreDNS pods and the agent's DaemonSet need nodes to become ACTIVE.
+    this.addons.coreDns.node.addDependency(this.nodeGroup);
+    this.addons.podIdentityAgent.node.addDependency(this.nodeGroup);
+
+    acknowledgeClusterFindings(this.cluster, this.nodeGroup, props.apiPublicAccessCidrs);
+  }
+
+  private managedAddon(
+    id: string,
+    addonName: string,
+    version: string,
+    configurationValues?: Record<string, string>,
+  ): eks.Addon {
+    const addon = new eks.Addon(this, id, {
+      cluster: this.cluster,
+      addonName,
+      addonVersion: version,
+      configurationValues,
+      preserveOnDelete: true,
     });
-
-    // cdk-nag 3.0's EKS1/EKS2 look only at aws-eks (classic) clusters, so they do not fire here today: this covers
-    // EKS1 once they see aws-eks-v2. cluster/test/cluster.test.ts checks the endpoint CIDRs and the log types itself.
-    if (props.apiPublicAccessCidrs.length > 0) {
-      Validations.of(this.cluster).acknowledge({
-        id: 'AwsSolutions-EKS1',
-        reason: `The public API endpoint admits only the configured CIDRs (${props.apiPublicAccessCidrs.join(', ')}).`,
-      });
-    }
-  }
-}
-
-const awsManagedPolicy = (name: string): string =>
-  `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${name}]`;
-
-/** The roles aws-eks-v2 creates use the AWS-managed policies EKS documents; each is acknowledged with why. */
-function acknowledgeManagedRoles(cluster: eks.Cluster, nodeGroup: eks.Nodegroup): void {
-  const clusterScope = Validations.of(cluster);
-  clusterScope.acknowledge({
-    id: awsManagedPolicy('AmazonEKSClusterPolicy'),
-    reason: 'The EKS service role policy AWS requires for the control plane.',
-  });
-  for (const [policy, reason] of [
-    ['AmazonEKSWorkerNodePolicy', 'Required by EKS for nodes to join the cluster.'],
-    ['AmazonEKS_CNI_Policy', 'The VPC CNI (on the node role) assigns pod IPs from the VPC.'],
-    [
-      'AmazonEC2ContainerRegistryReadOnly',
-      'The kubelet pulls images (the service image included) from ECR, read-only.',
-    ],
-  ] as const) {
-    Validations.of(nodeGroup).acknowledge({ id: awsManagedPolicy(policy), reason });
+    (addon.node.defaultChild as eks.CfnAddon).resolveConflicts = 'OVERWRITE';
+    return addon;
   }
 
-  // The kubectl handler (a Lambda in the VPC running kubectl/helm for the custom resources) and its provider framework.
-  const kubectlProvider = cluster.node.findChild('KubectlProvider');
-  const providerScope = Validations.of(kubectlProvider);
-  for (const [policy, reason] of [
-    [
-      'service-role/AWSLambdaBasicExecutionRole',
-      'aws-eks-v2 kubectl handler and its provider function: writing their own CloudWatch Logs, nothing else.',
-    ],
-    [
-      'service-role/AWSLambdaVPCAccessExecutionRole',
-      'aws-eks-v2 kubectl handler and its provider function run in the private subnets: creating and deleting ' +
-        'their ENIs needs this policy, as AWS documents for Lambda in a VPC.',
-    ],
-    [
-      'AmazonEC2ContainerRegistryReadOnly',
-      'aws-eks-v2 kubectl handler: read-only ECR access, which Helm needs for charts served from ECR (OCI).',
-    ],
-  ] as const) {
-    providerScope.acknowledge({ id: awsManagedPolicy(policy), reason });
+  private pinAddon(addon: eks.IAddon | undefined, version: string): eks.IAddon {
+    const resource = addon?.node.defaultChild;
+    if (!(resource instanceof eks.CfnAddon)) throw new Error('aws-eks-v2 did not create the Pod Identity agent add-on');
+    resource.addonVersion = version;
+    resource.resolveConflicts = 'OVERWRITE';
+    return addon as eks.IAddon;
   }
-  const ecrPublicCondition = kubectlProvider.node
-    .findAll()
-    .find((child): child is CfnCondition => child instanceof CfnCondition && child.node.id === 'HasEcrPublic');
-  if (ecrPublicCondition) {
-    const conditionId = Stack.of(cluster).getLogicalId(ecrPublicCondition);
-    providerScope.acknowledge({
-      id:
-        `AwsSolutions-IAM4[Policy::{"Fn::If":["${conditionId}",{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},` +
-        `":iam::aws:policy/AmazonElasticContainerRegistryPublicReadOnly"]]},{"Ref":"AWS::NoValue"}]}]`,
-      reason: 'aws-eks-v2 kubectl handler: read-only ECR Public access where the partition has it (pulls charts).',
-    });
-  }
-  const handlerFunction = kubectlProvider.node.findChild('Handler').node.defaultChild;
-  if (!(handlerFunction instanceof CfnElement)) throw new Error('aws-eks-v2 kubectl handler not found');
-  providerScope.acknowledge({
-    id: `AwsSolutions-IAM5[Resource::<${Stack.of(cluster).getLogicalId(handlerFunction)}.Arn>:*]`,
-    reason: 'The provider framework invokes every version of the kubectl handler function (its ARN with :*).',
-  });
-  providerScope.acknowledge({
-    id: 'AwsSolutions-L1',
-    reason:
-      'The kubectl handler runtime is chosen by aws-eks-v2 to match the kubectl layer; it moves with aws-cdk-lib.',
-  });
 }

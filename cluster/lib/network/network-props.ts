@@ -1,3 +1,4 @@
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { SubnetLayout } from '../../../platform/network.js';
 
@@ -13,4 +14,6 @@ export interface NetworkProps {
   readonly natGateways?: number;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly flowLogRetention?: logs.RetentionDays;
+  /** Encrypts the flow log group. @default - CloudWatch Logs' own encryption */
+  readonly flowLogEncryptionKey?: kms.IKey;
 }

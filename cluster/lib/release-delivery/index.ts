@@ -1,1 +1,2 @@
 export * from './release-delivery.js';
+export type * from './release-delivery-props.js';

@@ -1,7 +1,9 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { acknowledgeReleaseRole } from './nag-acknowledgements.js';
+import type { ReleaseDeliveryProps } from './release-delivery-props.js';
 
 export const githubOidcIssuer = 'token.actions.githubusercontent.com';
 export const githubOidcAudience = 'sts.amazonaws.com';
@@ -20,24 +22,6 @@ export const pushActions = [
   'ecr:BatchGetImage',
   'ecr:DescribeImages',
 ] as const;
-
-export interface ReleaseDeliveryProps {
-  /** ECR repository name (platform service.name). */
-  readonly repositoryName: string;
-  /** owner/name of the GitHub repository whose workflows may push. */
-  readonly githubRepository: string;
-  /** The only branch whose workflow runs may assume the role. */
-  readonly branch: string;
-  /** Name of the release role, so the workflow's AWS_RELEASE_ROLE_ARN can be written before the deploy. */
-  readonly roleName: string;
-  /** Images kept; older ones expire. */
-  readonly keepImages: number;
-  /**
-   * An account holds one GitHub OIDC provider: pass its ARN when it already exists.
-   * @default - the provider is created
-   */
-  readonly existingGithubOidcProviderArn?: string;
-}
 
 /**
  * ECR repository (scan on push, immutable tags, lifecycle) and the GitHub OIDC role the release workflow assumes: only
@@ -103,9 +87,6 @@ export class ReleaseDelivery extends Construct {
         resources: ['*'],
       }),
     );
-    Validations.of(this.releaseRole).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'ecr:GetAuthorizationToken supports no resource-level permission; it only returns a login token.',
-    });
+    acknowledgeReleaseRole(this.releaseRole);
   }
 }

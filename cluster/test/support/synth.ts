@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -159,15 +160,52 @@ export function transitiveDependencies(template: Template, id: string): Set<stri
 
 export { repoRoot };
 
-/**
- * The trust conditions of an IRSA role as text. aws-eks-v2 computes them at deploy time through a CfnJson custom
- * resource (the OIDC issuer is only known then); its `Value` holds the condition document.
- */
-export function irsaTrustText(template: Template, roleId: string): string {
-  const all = template.toJSON() as { Resources: Record<string, Resource> };
-  const trust = JSON.stringify(all.Resources[roleId]?.Properties.AssumeRolePolicyDocument);
-  const conditionIds = [...trust.matchAll(/"Fn::GetAtt":\["([^"]+)","Value"\]/g)].map((match) => match[1]!);
-  return [trust, ...conditionIds.map((id) => JSON.stringify(all.Resources[id]?.Properties.Value))].join('\n');
+export interface PodIdentity {
+  readonly roleId: string;
+  /** The trust policy's statements. */
+  readonly trust: Record<string, unknown>[];
+  /** Every statement of every policy attached to the role. */
+  readonly statements: { Effect: string; Action: string | string[]; Resource: unknown }[];
+  readonly role: Resource;
+}
+
+/** The EKS Pod Identity association of namespace/serviceAccount, its role and what the role may do. */
+export function podIdentity(template: Template, namespace: string, serviceAccount: string): PodIdentity {
+  const [, association] = single(template, 'AWS::EKS::PodIdentityAssociation', {
+    Namespace: namespace,
+    ServiceAccount: serviceAccount,
+  });
+  const roleId = (association.Properties.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const all = allResources(template);
+  const role = all[roleId]!;
+  const policies = Object.values(all).filter(
+    (resource) =>
+      resource.Type === 'AWS::IAM::Policy' &&
+      (resource.Properties.Roles as { Ref: string }[]).some((ref) => ref.Ref === roleId),
+  );
+  return {
+    roleId,
+    role,
+    trust: (role.Properties.AssumeRolePolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+    statements: policies.flatMap(
+      (policy) => (policy.Properties.PolicyDocument as { Statement: PodIdentity['statements'] }).Statement,
+    ),
+  };
+}
+
+/** The role trusts EKS Pod Identity for this cluster's namespace/serviceAccount only, in one statement. */
+export function assertPodIdentityTrust(identity: PodIdentity, namespace: string, serviceAccount: string): void {
+  assert.equal(identity.trust.length, 1, JSON.stringify(identity.trust));
+  const [statement] = identity.trust as [
+    { Principal: { Service: string }; Action: string[]; Condition: { StringEquals: Record<string, unknown> } },
+  ];
+  assert.deepEqual(statement.Principal, { Service: 'pods.eks.amazonaws.com' });
+  assert.deepEqual([...statement.Action].sort(), ['sts:AssumeRole', 'sts:TagSession']);
+  const conditions = statement.Condition.StringEquals;
+  assert.equal(conditions['aws:RequestTag/kubernetes-namespace'], namespace);
+  assert.equal(conditions['aws:RequestTag/kubernetes-service-account'], serviceAccount);
+  assert.ok(conditions['aws:RequestTag/eks-cluster-name'], 'names the cluster');
+  assert.ok(conditions['aws:SourceAccount'], 'names the account');
 }
 
 interface ValidationReport {

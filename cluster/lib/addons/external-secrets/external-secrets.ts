@@ -1,52 +1,45 @@
 import { Stack } from 'aws-cdk-lib';
-import type * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { externalSecrets } from '../../../../platform/environments.js';
 import { chartPins } from '../charts.js';
-import { HelmAddon, type HelmChartPin } from '../helm-addon/index.js';
+import { HelmAddon } from '../helm-addon/index.js';
+import type { ExternalSecretsOperatorProps } from './external-secrets-props.js';
 
-export interface ExternalSecretsOperatorProps {
-  readonly cluster: eks.ICluster;
-  /** The only secrets the operator may read. */
-  readonly secrets: readonly secretsmanager.ISecret[];
-  /** Namespaces whose ExternalSecrets may use the store. */
-  readonly consumerNamespaces: readonly string[];
-  /** @default chartPins.externalSecrets */
-  readonly pin?: HelmChartPin;
-  /** @default platform.externalSecrets.clusterSecretStore */
-  readonly clusterSecretStoreName?: string;
-}
-
-/** The operator's service account (IRSA) and the only IAM permissions it has. */
+/** The operator's service account (EKS Pod Identity) and the only IAM permissions it has. */
 export const externalSecretsServiceAccount = 'external-secrets';
 export const secretReadActions = ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'] as const;
 
+const defaultProps = {
+  pin: chartPins.externalSecrets,
+  clusterSecretStoreName: externalSecrets.clusterSecretStore,
+};
+
 /**
- * External Secrets Operator by Helm, with an IAM role that may read exactly the given secrets, and the
- * ClusterSecretStore the ExternalSecrets in k8s/ name.
+ * External Secrets Operator by Helm, with an EKS Pod Identity role that may read exactly the given secrets, and the
+ * ClusterSecretStore the ExternalSecrets in k8s/ name (it uses the controller's own credentials: no auth block).
  */
 export class ExternalSecretsOperator extends Construct {
   readonly addon: HelmAddon;
 
   constructor(scope: Construct, id: string, props: ExternalSecretsOperatorProps) {
     super(scope, id);
-    const pin = props.pin ?? chartPins.externalSecrets;
+    const { cluster, secrets, consumerNamespaces, pin, clusterSecretStoreName } = { ...defaultProps, ...props };
+    if (secrets.length === 0) throw new Error('ExternalSecretsOperator: secrets must name at least one secret');
     this.addon = new HelmAddon(this, 'Addon', {
-      cluster: props.cluster,
+      cluster,
       pin,
       values: {
         installCRDs: true,
-        serviceAccount: { create: false, name: externalSecretsServiceAccount },
+        serviceAccount: { create: true, name: externalSecretsServiceAccount },
       },
-      serviceAccount: {
-        name: externalSecretsServiceAccount,
+      podIdentity: {
+        serviceAccount: externalSecretsServiceAccount,
         statements: [
           new iam.PolicyStatement({
             sid: 'ReadApplicationSecrets',
             actions: [...secretReadActions],
-            resources: props.secrets.map((secret) => secret.secretArn),
+            resources: secrets.map((secret) => secret.secretArn),
           }),
         ],
       },
@@ -55,19 +48,12 @@ export class ExternalSecretsOperator extends Construct {
     this.addon.addManifest('ClusterSecretStore', {
       apiVersion: 'external-secrets.io/v1',
       kind: 'ClusterSecretStore',
-      metadata: { name: props.clusterSecretStoreName ?? externalSecrets.clusterSecretStore },
+      metadata: { name: clusterSecretStoreName },
       spec: {
         // Only the service's namespaces may pull these secrets through the store.
-        conditions: [{ namespaces: [...props.consumerNamespaces] }],
-        provider: {
-          aws: {
-            service: 'SecretsManager',
-            region: Stack.of(this).region,
-            auth: {
-              jwt: { serviceAccountRef: { name: externalSecretsServiceAccount, namespace: pin.namespace } },
-            },
-          },
-        },
+        conditions: [{ namespaces: [...consumerNamespaces] }],
+        // No auth: the controller's Pod Identity credentials (the SDK's default chain) read the secrets.
+        provider: { aws: { service: 'SecretsManager', region: Stack.of(this).region } },
       },
     });
   }

@@ -1,1 +1,2 @@
 export * from './external-secrets.js';
+export type * from './external-secrets-props.js';

@@ -1,81 +1,82 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import type { HelmAddonProps } from './helm-addon-props.js';
 
 /** Namespaces every cluster has from the start (the API server creates them and refuses to delete them). */
 const kubernetesNamespaces: ReadonlySet<string> = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
 
-/** A Helm chart pinned to one version: an upgrade is a reviewed change of this record. */
-export interface HelmChartPin {
-  readonly chart: string;
-  readonly repository: string;
-  readonly version: string;
-  readonly release: string;
-  readonly namespace: string;
-}
-
-export interface HelmAddonProps {
-  readonly cluster: eks.ICluster;
-  readonly pin: HelmChartPin;
-  /** Chart values; `null` removes a chart default (Helm semantics). */
-  readonly values?: Readonly<Record<string, unknown>>;
-  /**
-   * A Kubernetes ServiceAccount whose IAM role (IRSA) holds exactly these statements; the chart must be told to use
-   * it (serviceAccount.create=false, serviceAccount.name).
-   */
-  readonly serviceAccount?: { readonly name: string; readonly statements: readonly iam.PolicyStatement[] };
-  /** @default Duration.minutes(15) */
-  readonly timeout?: Duration;
-}
+const defaultProps = { timeout: Duration.minutes(15), skipCrds: false } satisfies Partial<HelmAddonProps>;
 
 /**
- * The one place an add-on is deployed: its namespace (unless one Kubernetes creates itself, such as kube-system), its
- * IRSA service account (if any), its pinned Helm chart, and the manifests that need the chart's CRDs, in that order.
+ * The one place an add-on is deployed, in the manner of EKS Blueprints' HelmAddOn: its namespace (unless Kubernetes
+ * creates it, such as kube-system), its EKS Pod Identity role and association (if any), its pinned Helm chart, and the
+ * manifests that need the chart's CRDs, in that order.
  */
 export class HelmAddon extends Construct {
   readonly chart: eks.HelmChart;
-  readonly serviceAccount?: eks.ServiceAccount;
+  /** The role Pod Identity gives the chart's service account. */
+  readonly role?: iam.Role;
   private readonly cluster: eks.ICluster;
+  private readonly namespaceManifest?: eks.KubernetesManifest;
 
   constructor(scope: Construct, id: string, props: HelmAddonProps) {
     super(scope, id);
-    this.cluster = props.cluster;
+    const { cluster, pin, values, podIdentity, timeout, skipCrds } = { ...defaultProps, ...props };
+    this.cluster = cluster;
     // The namespaces Kubernetes creates itself are never ours to apply or (on removal) to delete.
-    const namespace = kubernetesNamespaces.has(props.pin.namespace)
+    this.namespaceManifest = kubernetesNamespaces.has(pin.namespace)
       ? undefined
       : new eks.KubernetesManifest(this, 'Namespace', {
-          cluster: props.cluster,
-          manifest: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: props.pin.namespace } }],
+          cluster,
+          manifest: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: pin.namespace } }],
           overwrite: true,
         });
 
     this.chart = new eks.HelmChart(this, 'Chart', {
-      cluster: props.cluster,
-      chart: props.pin.chart,
-      repository: props.pin.repository,
-      version: props.pin.version,
-      release: props.pin.release,
-      namespace: props.pin.namespace,
-      values: props.values ? { ...props.values } : undefined,
+      cluster,
+      chart: pin.chart,
+      repository: pin.repository,
+      version: pin.version,
+      release: pin.release,
+      namespace: pin.namespace,
+      values: values ? { ...values } : undefined,
       createNamespace: false,
+      skipCrds,
       wait: true,
       atomic: true,
-      timeout: props.timeout ?? Duration.minutes(15),
+      timeout,
     });
-    if (namespace) this.chart.node.addDependency(namespace);
+    if (this.namespaceManifest) this.chart.node.addDependency(this.namespaceManifest);
 
-    if (props.serviceAccount) {
-      const serviceAccount = new eks.ServiceAccount(this, 'ServiceAccount', {
-        cluster: props.cluster,
-        name: props.serviceAccount.name,
-        namespace: props.pin.namespace,
-        identityType: eks.IdentityType.IRSA,
+    if (podIdentity) {
+      // Only this cluster's pods running as this namespace/service account may assume the role (EKS Pod Identity
+      // passes them as session tags).
+      this.role = new iam.Role(this, 'PodIdentityRole', {
+        description: `EKS Pod Identity of ${pin.namespace}/${podIdentity.serviceAccount} (${pin.release})`,
+        // sts:AssumeRole and sts:TagSession, in one statement under these conditions.
+        assumedBy: new iam.ServicePrincipal('pods.eks.amazonaws.com')
+          .withConditions({
+            StringEquals: {
+              'aws:SourceAccount': Stack.of(this).account,
+              'aws:RequestTag/eks-cluster-name': cluster.clusterName,
+              'aws:RequestTag/kubernetes-namespace': pin.namespace,
+              'aws:RequestTag/kubernetes-service-account': podIdentity.serviceAccount,
+            },
+          })
+          .withSessionTags(),
       });
-      if (namespace) serviceAccount.node.addDependency(namespace);
-      for (const statement of props.serviceAccount.statements) serviceAccount.addToPrincipalPolicy(statement);
-      this.chart.node.addDependency(serviceAccount);
-      this.serviceAccount = serviceAccount;
+      for (const statement of podIdentity.statements) this.role.addToPolicy(statement);
+      const association = new eks.CfnPodIdentityAssociation(this, 'PodIdentityAssociation', {
+        clusterName: cluster.clusterName,
+        namespace: pin.namespace,
+        serviceAccount: podIdentity.serviceAccount,
+        roleArn: this.role.roleArn,
+      });
+      // Credentials are injected when a pod starts: the association, the role's policy and the agent come first.
+      this.chart.node.addDependency(association, this.role);
+      if (cluster.eksPodIdentityAgent) this.chart.node.addDependency(cluster.eksPodIdentityAgent);
     }
   }
 
@@ -83,6 +84,20 @@ export class HelmAddon extends Construct {
   addManifest(id: string, ...manifest: Record<string, unknown>[]): eks.KubernetesManifest {
     const resource = new eks.KubernetesManifest(this, id, { cluster: this.cluster, manifest });
     resource.node.addDependency(this.chart);
+    return resource;
+  }
+
+  /**
+   * CustomResourceDefinitions applied before the chart, on every change: what keeps CRDs at the pinned version
+   * (Helm never upgrades a chart's crds/). Use with skipCrds.
+   */
+  addCrds(id: string, crds: readonly Record<string, unknown>[]): eks.KubernetesManifest {
+    const resource = new eks.KubernetesManifest(this, id, {
+      cluster: this.cluster,
+      manifest: [...crds],
+      overwrite: true,
+    });
+    this.chart.node.addDependency(resource);
     return resource;
   }
 }

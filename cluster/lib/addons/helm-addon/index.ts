@@ -1,1 +1,2 @@
 export * from './helm-addon.js';
+export type * from './helm-addon-props.js';

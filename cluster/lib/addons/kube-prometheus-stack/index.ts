@@ -1,1 +1,2 @@
 export * from './kube-prometheus-stack.js';
+export type * from './kube-prometheus-stack-props.js';

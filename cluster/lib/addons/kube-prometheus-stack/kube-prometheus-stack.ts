@@ -1,35 +1,68 @@
-import type * as eks from 'aws-cdk-lib/aws-eks-v2';
+import { Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { monitoring } from '../../../../platform/environments.js';
+import { alertmanagerConfig } from '../../alerting/index.js';
 import { chartPins } from '../charts.js';
-import { HelmAddon, type HelmChartPin } from '../helm-addon/index.js';
+import { HelmAddon } from '../helm-addon/index.js';
+import type { KubePrometheusStackProps } from './kube-prometheus-stack-props.js';
 
-export interface KubePrometheusStackProps {
-  readonly cluster: eks.ICluster;
-  /** @default '15d' */
-  readonly retention?: string;
-  /** @default chartPins.kubePrometheusStack */
-  readonly pin?: HelmChartPin;
-}
+/** Alertmanager's service account: EKS Pod Identity gives it the role that publishes to the alert topic. */
+export const alertmanagerServiceAccount = 'alertmanager';
+
+/** The image the chart's CRD upgrade job starts from (the chart's default is busybox:latest, a moving tag). */
+export const crdUpgradeJobBusyboxTag = '1.37.0';
+
+const defaultProps = { retention: '15d', pin: chartPins.kubePrometheusStack };
 
 /**
  * kube-prometheus-stack: the Prometheus Operator CRDs (ServiceMonitor, PrometheusRule) the rendered manifests use,
- * a Prometheus that selects them by platform.monitoring's labels in every namespace, and Grafana whose sidecar loads
- * dashboard ConfigMaps by label.
+ * upgraded with the chart by its CRD upgrade job; a Prometheus that selects them by platform.monitoring's labels in
+ * every namespace; Alertmanager routing to the environment's SNS topic; Grafana whose sidecar loads dashboard
+ * ConfigMaps by label.
  */
 export class KubePrometheusStack extends Construct {
   readonly addon: HelmAddon;
 
   constructor(scope: Construct, id: string, props: KubePrometheusStackProps) {
     super(scope, id);
+    const { cluster, alertTopic, alertRouting, environmentName, retention, pin } = { ...defaultProps, ...props };
     const [dashboardLabel, dashboardLabelValue] = singleLabel(monitoring.grafanaDashboardLabels);
     this.addon = new HelmAddon(this, 'Addon', {
-      cluster: props.cluster,
-      pin: props.pin ?? chartPins.kubePrometheusStack,
+      cluster,
+      pin,
+      podIdentity: {
+        serviceAccount: alertmanagerServiceAccount,
+        statements: [
+          new iam.PolicyStatement({
+            sid: 'PublishAlerts',
+            actions: ['sns:Publish'],
+            resources: [alertTopic.topicArn],
+          }),
+        ],
+      },
       values: {
+        // Helm installs crds/ once and never upgrades it: the chart's job applies the pinned CRDs before each upgrade.
+        crds: {
+          enabled: true,
+          upgradeJob: {
+            enabled: true,
+            forceConflicts: true,
+            image: { busybox: { tag: crdUpgradeJobBusyboxTag } },
+          },
+        },
+        alertmanager: {
+          serviceAccount: { create: true, name: alertmanagerServiceAccount },
+          config: alertmanagerConfig({
+            ...alertRouting,
+            topicArn: alertTopic.topicArn,
+            region: Stack.of(this).region,
+            environmentName,
+          }),
+        },
         prometheus: {
           prometheusSpec: {
-            retention: props.retention ?? '15d',
+            retention,
             serviceMonitorSelectorNilUsesHelmValues: false,
             serviceMonitorSelector: { matchLabels: { ...monitoring.prometheusSelectorLabels } },
             serviceMonitorNamespaceSelector: {},

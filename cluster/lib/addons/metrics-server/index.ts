@@ -1,1 +1,2 @@
 export * from './metrics-server.js';
+export type * from './metrics-server-props.js';

@@ -1,15 +1,9 @@
-import type * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { Construct } from 'constructs';
 import { chartPins } from '../charts.js';
-import { HelmAddon, type HelmChartPin } from '../helm-addon/index.js';
+import { HelmAddon } from '../helm-addon/index.js';
+import type { MetricsServerProps } from './metrics-server-props.js';
 
-export interface MetricsServerProps {
-  readonly cluster: eks.ICluster;
-  /** @default 2 */
-  readonly replicas?: number;
-  /** @default chartPins.metricsServer */
-  readonly pin?: HelmChartPin;
-}
+const defaultProps = { replicas: 2, pin: chartPins.metricsServer };
 
 /**
  * Kubernetes Metrics Server: serves metrics.k8s.io, the CPU and memory figures every HorizontalPodAutoscaler of
@@ -25,12 +19,11 @@ export class MetricsServer extends Construct {
 
   constructor(scope: Construct, id: string, props: MetricsServerProps) {
     super(scope, id);
-    const pin = props.pin ?? chartPins.metricsServer;
-    const replicas = props.replicas ?? 2;
+    const { cluster, pin, replicas } = { ...defaultProps, ...props };
     // The chart's pod selector labels (its selectorLabels helper: chart name and release).
     const podLabels = { 'app.kubernetes.io/name': pin.chart, 'app.kubernetes.io/instance': pin.release };
     this.addon = new HelmAddon(this, 'Addon', {
-      cluster: props.cluster,
+      cluster,
       pin,
       values: {
         // Every HPA depends on it: two replicas (the APIService load-balances over them), never both on one node
