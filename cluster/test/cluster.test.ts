@@ -203,22 +203,21 @@ for (const environment of environments) {
 
 for (const environment of environments) {
   describe(`log groups of ${environment.name}`, () => {
-    it('encrypts every log group with the environment key and expires it as configured', () => {
+    it('encrypts every log group with a rotating KMS key and expires it as configured', () => {
       const template = synthesized().environment(environment.name);
+      const all = (template.toJSON() as { Resources: Record<string, { Type: string; Properties: Json }> }).Resources;
       const groups = resources(template, 'AWS::Logs::LogGroup');
       assert.ok(groups.length >= 4, 'flow logs, control plane, RDS error and slow query logs');
-      const keyIds = new Set(
-        groups.map(([id, group]) => {
-          assert.equal(group.Properties.RetentionInDays, clusterSettings[environment.name]!.logRetentionDays, id);
-          return JSON.stringify(group.Properties.KmsKeyId);
-        }),
-      );
-      assert.equal(keyIds.size, 1, 'one key for all');
-      const [keyId] = (JSON.parse([...keyIds][0]!) as { 'Fn::GetAtt': [string] })['Fn::GetAtt'];
-      const key = (template.toJSON() as { Resources: Record<string, { Properties: Json }> }).Resources[keyId]!;
-      assert.equal(key.Properties.EnableKeyRotation, true);
-      // CloudWatch Logs may use it for this account's log groups only.
-      assert.match(JSON.stringify(key.Properties.KeyPolicy), /kms:EncryptionContext:aws:logs:arn/);
+      for (const [id, group] of groups) {
+        assert.equal(group.Properties.RetentionInDays, clusterSettings[environment.name]!.logRetentionDays, id);
+        const keyArn = group.Properties.KmsKeyId as { 'Fn::GetAtt': [string, string] } | undefined;
+        assert.ok(keyArn, `${id} is encrypted with a key of the stack`);
+        const key = all[keyArn['Fn::GetAtt'][0]]!;
+        assert.equal(key.Type, 'AWS::KMS::Key');
+        assert.equal(key.Properties.EnableKeyRotation, true);
+        // CloudWatch Logs may use it for this account's log groups only.
+        assert.match(JSON.stringify(key.Properties.KeyPolicy), /kms:EncryptionContext:aws:logs:arn/);
+      }
     });
   });
 }

@@ -58,36 +58,39 @@ export const chartPins = {
     namespace: 'kube-system',
     source: 'https://github.com/kubernetes-sigs/metrics-server/releases/tag/metrics-server-helm-chart-3.14.0',
   },
-  // Chart 2.41.0 ships Argo Rollouts v1.9.0 (argoproj/argo-helm, charts/argo-rollouts/Chart.yaml, July 2026).
   argoRollouts: {
     chart: 'argo-rollouts',
     repository: 'https://argoproj.github.io/argo-helm',
     version: '2.41.0',
     release: 'argo-rollouts',
     namespace: 'argo-rollouts',
+    source: 'Chart 2.41.0 ships Argo Rollouts v1.9.0 (argoproj/argo-helm, charts/argo-rollouts/Chart.yaml, July 2026).',
   },
-  // Chart 1.14.1 = Karpenter v1.14.1 (aws/karpenter-provider-aws, charts/karpenter/Chart.yaml, Aug 2026); OCI only.
   karpenter: {
     chart: 'karpenter',
     repository: 'oci://public.ecr.aws/karpenter/karpenter',
     version: '1.14.1',
     release: 'karpenter',
     namespace: 'karpenter',
+    source:
+      'Chart 1.14.1 = Karpenter v1.14.1 (aws/karpenter-provider-aws, charts/karpenter/Chart.yaml, Aug 2026); OCI only.',
   },
-  // Chart 0.2.0 ships AWS for Fluent Bit 3.2.1 (aws/eks-charts, stable/aws-for-fluent-bit/Chart.yaml, Aug 2026).
   awsForFluentBit: {
     chart: 'aws-for-fluent-bit',
     repository: 'https://aws.github.io/eks-charts',
     version: '0.2.0',
     release: 'aws-for-fluent-bit',
     namespace: 'logging',
+    source:
+      'Chart 0.2.0 ships AWS for Fluent Bit 3.2.1 (aws/eks-charts, stable/aws-for-fluent-bit/Chart.yaml, Aug 2026).',
   },
-  // Chart 1.21.1 ships external-dns v0.21.0 (kubernetes-sigs/external-dns, charts/external-dns/Chart.yaml, Aug 2026).
   externalDns: {
     chart: 'external-dns',
     repository: 'https://kubernetes-sigs.github.io/external-dns/',
     version: '1.21.1',
     release: 'external-dns',
     namespace: 'external-dns',
+    source:
+      'Chart 1.21.1 ships external-dns v0.21.0 (kubernetes-sigs/external-dns, charts/external-dns/Chart.yaml, Aug 2026).',
   },
 } as const satisfies Record<string, HelmChartPin>;

@@ -160,6 +160,17 @@ export function transitiveDependencies(template: Template, id: string): Set<stri
 
 export { repoRoot };
 
+/**
+ * The trust conditions of an IRSA role as text. aws-eks-v2 computes them at deploy time through a CfnJson custom
+ * resource (the OIDC issuer is only known then); its `Value` holds the condition document.
+ */
+export function irsaTrustText(template: Template, roleId: string): string {
+  const all = template.toJSON() as { Resources: Record<string, Resource> };
+  const trust = JSON.stringify(all.Resources[roleId]?.Properties.AssumeRolePolicyDocument);
+  const conditionIds = [...trust.matchAll(/"Fn::GetAtt":\["([^"]+)","Value"\]/g)].map((match) => match[1]!);
+  return [trust, ...conditionIds.map((id) => JSON.stringify(all.Resources[id]?.Properties.Value))].join('\n');
+}
+
 export interface PodIdentity {
   readonly roleId: string;
   /** The trust policy's statements. */

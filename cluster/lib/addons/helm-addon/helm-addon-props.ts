@@ -33,6 +33,13 @@ export interface HelmAddonProps {
    */
   readonly podIdentity?: PodIdentityProps;
   /**
+   * A ServiceAccount created here with an IRSA role holding exactly these statements, for software whose AWS SDK
+   * cannot use EKS Pod Identity (prefer `podIdentity`); the chart must be told to use it (serviceAccount.create=false,
+   * serviceAccount.name).
+   * @default - none
+   */
+  readonly serviceAccount?: { readonly name: string; readonly statements: readonly iam.PolicyStatement[] };
+  /**
    * Skip the chart's crds/ folder. Helm installs those once and never upgrades them: an add-on whose CRDs must follow
    * its pin applies them itself (addCrds) and sets this.
    * @default false

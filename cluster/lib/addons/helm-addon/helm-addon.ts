@@ -11,19 +11,25 @@ const defaultProps = { timeout: Duration.minutes(15), skipCrds: false } satisfie
 
 /**
  * The one place an add-on is deployed, in the manner of EKS Blueprints' HelmAddOn: its namespace (unless Kubernetes
- * creates it, such as kube-system), its EKS Pod Identity role and association (if any), its pinned Helm chart, and the
- * manifests that need the chart's CRDs, in that order.
+ * creates it, such as kube-system), its AWS identity (EKS Pod Identity role and association, or IRSA where the
+ * software cannot use Pod Identity), its pinned Helm chart, and the manifests that need the chart's CRDs, in that
+ * order.
  */
 export class HelmAddon extends Construct {
   readonly chart: eks.HelmChart;
   /** The role Pod Identity gives the chart's service account. */
   readonly role?: iam.Role;
+  /** The IRSA service account (the `serviceAccount` prop). */
+  readonly serviceAccount?: eks.ServiceAccount;
   private readonly cluster: eks.ICluster;
   private readonly namespaceManifest?: eks.KubernetesManifest;
 
   constructor(scope: Construct, id: string, props: HelmAddonProps) {
     super(scope, id);
-    const { cluster, pin, values, podIdentity, timeout, skipCrds } = { ...defaultProps, ...props };
+    const { cluster, pin, values, podIdentity, serviceAccount, timeout, skipCrds } = { ...defaultProps, ...props };
+    if (podIdentity && serviceAccount) {
+      throw new Error(`HelmAddon ${pin.release}: give podIdentity or serviceAccount (IRSA), not both`);
+    }
     this.cluster = cluster;
     // The namespaces Kubernetes creates itself are never ours to apply or (on removal) to delete.
     this.namespaceManifest = kubernetesNamespaces.has(pin.namespace)
@@ -77,6 +83,18 @@ export class HelmAddon extends Construct {
       // Credentials are injected when a pod starts: the association, the role's policy and the agent come first.
       this.chart.node.addDependency(association, this.role);
       if (cluster.eksPodIdentityAgent) this.chart.node.addDependency(cluster.eksPodIdentityAgent);
+    }
+
+    if (serviceAccount) {
+      this.serviceAccount = new eks.ServiceAccount(this, 'ServiceAccount', {
+        cluster,
+        name: serviceAccount.name,
+        namespace: pin.namespace,
+        identityType: eks.IdentityType.IRSA,
+      });
+      if (this.namespaceManifest) this.serviceAccount.node.addDependency(this.namespaceManifest);
+      for (const statement of serviceAccount.statements) this.serviceAccount.addToPrincipalPolicy(statement);
+      this.chart.node.addDependency(this.serviceAccount);
     }
   }
 
