@@ -288,6 +288,12 @@ describe('promotion on a real git repository', () => {
     assert.notEqual(edited.status, 0);
     assert.match(edited.stderr, /names image 0123456789ab.* but staging ran a{40} at/);
 
+    // A commit this clone lacks (a shallow CI checkout): the error says how to get it.
+    writeFileSync(pinFile, JSON.stringify({ imageTag: SHA_A, renderedFrom: 'f'.repeat(40) }));
+    const shallow = run(dev, 'npm', ['run', '--silent', 'synth']);
+    assert.notEqual(shallow.status, 0);
+    assert.match(shallow.stderr, /which this clone does not have: fetch the history \(git fetch --unshallow\)/);
+
     // main holds a production pin moved by hand, consistent but without its render.
     writeFileSync(pinFile, JSON.stringify({ imageTag: SHA_C, renderedFrom: fixRelease }));
     git(dev, 'commit', '--quiet', '-am', 'hand-edited production pin');
