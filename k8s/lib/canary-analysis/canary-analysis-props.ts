@@ -5,11 +5,11 @@ export interface CanaryThresholds {
   /** Highest p99 HTTP latency of the canary, in seconds. @default 1 */
   readonly maxP99LatencySeconds: number;
   /**
-   * Most WebSocket upgrades the canary may refuse through its own fault (reason `internal_error`, HTTP 500) within
-   * the window. Refusals a client causes (no or bad token, wrong origin) are the clients', not the release's.
-   * @default 0
+   * Highest share of the canary's WebSocket upgrades it refused for a reason of its own (an internal error, a limit,
+   * draining). Refusals a client causes (no, bad or revoked token, wrong origin, malformed request) are the clients'
+   * doing, not the release's, and do not count. @default 0.05
    */
-  readonly maxFaultyUpgradeRefusals: number;
+  readonly maxUpgradeRefusalRatio: number;
 }
 
 export interface CanaryAnalysisProps {

@@ -11,7 +11,7 @@ import type { CanaryAnalysisProps, CanaryThresholds } from './canary-analysis-pr
 export const defaultCanaryThresholds: CanaryThresholds = {
   maxErrorRatio: 0.02,
   maxP99LatencySeconds: 1,
-  maxFaultyUpgradeRefusals: 0,
+  maxUpgradeRefusalRatio: 0.05,
 };
 
 /** The label kube-prometheus-stack puts on the server's series from the pod label Argo Rollouts sets per ReplicaSet. */
@@ -20,8 +20,21 @@ export const podTemplateHashLabel = {
   series: 'rollouts_pod_template_hash',
 } as const;
 
-/** Refusal reasons that are the server's fault, not the client's (server/src/desktop/socket). */
-export const faultyUpgradeRefusalReasons = ['internal_error'] as const;
+/**
+ * Upgrade refusals a client causes (server/src/desktop/socket): a healthy release refuses them as often as the one
+ * before, so they say nothing about the canary. Every other reason counts against it, including reasons added later.
+ */
+export const clientCausedRefusalReasons = [
+  'missing_token',
+  'invalid_token',
+  'token_revoked',
+  'token_in_query',
+  'wrong_audience',
+  'user_disabled',
+  'origin',
+  'bad_request',
+  'client_gone',
+] as const;
 
 /** The argument the Rollout passes: the pod-template hash of the canary ReplicaSet. */
 export const canaryHashArg = 'canary-hash';
@@ -53,7 +66,7 @@ function validateProps(id: string, props: CanaryAnalysisProps): void {
     )
     .number('thresholds.maxErrorRatio', t.maxErrorRatio, 0, 1)
     .number('thresholds.maxP99LatencySeconds', t.maxP99LatencySeconds, 0)
-    .integer('thresholds.maxFaultyUpgradeRefusals', t.maxFaultyUpgradeRefusals, 0)
+    .number('thresholds.maxUpgradeRefusalRatio', t.maxUpgradeRefusalRatio, 0, 1)
     .done();
 }
 
@@ -66,20 +79,25 @@ export function canaryQueries(props: Pick<CanaryAnalysisProps, 'namespace' | 'jo
   const window = props.window ?? '2m';
   const canary = `namespace="${props.namespace}", job="${props.job}", ${podTemplateHashLabel.series}="{{args.${canaryHashArg}}}"`;
   const http = metricNames.httpRequestDuration;
+  const refused =
+    `(sum(increase(${metricNames.wsRejectedUpgrades}{${canary}, reason!~"${clientCausedRefusalReasons.join('|')}"}` +
+    `[${window}])) or vector(0))`;
+  // Connections opened = connections closed + the change in open ones (there is no counter of accepted upgrades).
+  const accepted =
+    `((sum(increase(${metricNames.wsCloses}{${canary}}[${window}])) or vector(0))` +
+    ` + (sum(delta(${metricNames.wsConnectionsOpen}{${canary}}[${window}])) or vector(0)))`;
   return {
     errorRatio:
       `(sum(rate(${http}_count{${canary}, status=~"5.."}[${window}]))` +
       ` / sum(rate(${http}_count{${canary}}[${window}])) >= 0) or vector(0)`,
     p99LatencySeconds: `(histogram_quantile(0.99, sum by (le) (rate(${http}_bucket{${canary}}[${window}]))) >= 0) or vector(0)`,
-    faultyUpgradeRefusals:
-      `sum(increase(${metricNames.wsRejectedUpgrades}{${canary}, reason=~"${faultyUpgradeRefusalReasons.join('|')}"}` +
-      `[${window}])) or vector(0)`,
+    upgradeRefusalRatio: `(${refused} / (${refused} + ${accepted}) >= 0) or vector(0)`,
   };
 }
 
 /**
  * An Argo Rollouts AnalysisTemplate that judges a canary by the server's own Prometheus metrics: its 5xx ratio, its
- * p99 latency and the WebSocket upgrades it refused through its own fault. A failed analysis aborts the Rollout:
+ * p99 latency and the share of WebSocket upgrades it refused for reasons of its own. A failed analysis aborts the Rollout:
  * Argo Rollouts sends all traffic back to the stable pods and scales the canary down, by itself.
  */
 export class CanaryAnalysis extends Construct {
@@ -115,7 +133,7 @@ export class CanaryAnalysis extends Construct {
           metrics: [
             metric('error-ratio', queries.errorRatio, t.maxErrorRatio),
             metric('p99-latency', queries.p99LatencySeconds, t.maxP99LatencySeconds),
-            metric('faulty-upgrade-refusals', queries.faultyUpgradeRefusals, t.maxFaultyUpgradeRefusals),
+            metric('upgrade-refusal-ratio', queries.upgradeRefusalRatio, t.maxUpgradeRefusalRatio),
           ],
         },
       }),
