@@ -10,6 +10,7 @@ import type { TestDatabase } from '../../../server/test/support/database.js';
 import { openDesktops, provisionUsers, type DesktopUser, type ResilientDesktop } from './desktops.js';
 import { Haproxy } from './haproxy.js';
 import { postEventRequest, request, startLoad, type Load } from './load.js';
+import { RedisServer } from './redis.js';
 import { startReplica, type Replica, type StopResult } from './replica.js';
 import { sleep, waitUntil } from './wait.js';
 
@@ -39,15 +40,18 @@ export class Fleet {
     readonly scratch: string,
     readonly env: Record<string, string>,
     readonly haproxy: Haproxy,
+    private readonly redis: RedisServer,
     replicas: Replica[],
   ) {
     replicas.forEach((replica, index) => this.replicas.set(`s${index + 1}`, replica));
     this.nextSlot = replicas.length + 1;
   }
 
+  /** `count` replicas (with room for `spareSlots` more in the target group) sharing one database and one Redis. */
   static async start(db: TestDatabase, count: number, spareSlots: number, overrides: Record<string, string> = {}) {
     const scratch = mkdtempSync(join(tmpdir(), 'desktop-backend-e2e-'));
-    const env = replicaEnv(db, overrides);
+    const redis = await RedisServer.start();
+    const env = replicaEnv(db, { REDIS_URL: redis.url, ...overrides });
     const replicas: Replica[] = [];
     try {
       for (let index = 0; index < count; index++) replicas.push(await startReplica(env, scratch, `r${index + 1}`));
@@ -56,9 +60,10 @@ export class Fleet {
         count + spareSlots,
         replicas.map((replica) => replica.port),
       );
-      return new Fleet(scratch, env, haproxy, replicas);
+      return new Fleet(scratch, env, haproxy, redis, replicas);
     } catch (error) {
       await Promise.all(replicas.map((replica) => replica.stop()));
+      await redis.stop();
       rmSync(scratch, { recursive: true, force: true });
       throw error;
     }
@@ -131,6 +136,7 @@ export class Fleet {
     await Promise.all(this.desktops.map((desktop) => desktop.stop()));
     await Promise.all([...this.replicas.values()].map((replica) => replica.stop()));
     await this.haproxy.stop();
+    await this.redis.stop();
     rmSync(this.scratch, { recursive: true, force: true });
   }
 }
