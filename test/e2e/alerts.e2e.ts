@@ -147,10 +147,7 @@ describe(
       );
       t.diagnostic(`alerts delivered: ${[...fired].join(', ') || 'none'}`);
       const delivery = notifications.find((n) => n.alerts.some((a) => a.labels.alertname === databaseAlert?.alert));
-      assert.ok(
-        delivery,
-        `${String(databaseAlert?.alert)} never reached the webhook\n${alertmanager!.output().slice(-1500)}`,
-      );
+      assert.ok(delivery, `${String(databaseAlert?.alert)} never reached the webhook`);
       const labels = { alertname: databaseAlert!.alert, namespace: rules.namespace, ...databaseAlert!.labels };
       assert.ok(routedReceivers(routing.file, labels).includes(delivery.receiver), `delivered by ${delivery.receiver}`);
     });

@@ -11,7 +11,7 @@ import { sleep } from './wait.js';
 
 interface LimitContext {
   server: Replica;
-  /** An ordinary user's API token. */
+  /** A fresh ordinary user's API token (each check has its own user, so one limit does not trip the next check). */
   apiToken: string;
 }
 
