@@ -30,7 +30,10 @@ function requestText(port: number, method: string, path: string, headers: Record
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
 
-/** Sends one upgrade request and reads the whole answer (the server closes after a refusal). */
+/**
+ * Sends one upgrade request and reads the answer: the head of a 101 (then hangs up), or a whole error answer (by its
+ * Content-Length, or until the server closes).
+ */
 export async function rawUpgrade(
   baseUrl: string,
   options: { method?: string; path?: string; headers: Record<string, string> },
@@ -39,25 +42,48 @@ export async function rawUpgrade(
   const socket = connect(port, '127.0.0.1');
   await once(socket, 'connect');
   socket.write(requestText(port, options.method ?? 'GET', options.path ?? '/ws/desktop', options.headers));
-  const chunks: Buffer[] = [];
-  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  let received = Buffer.alloc(0);
+  const answer = new Promise<RawAnswer>((resolve, reject) => {
+    const settle = (ended: boolean) => {
+      const parsed = parseAnswer(received);
+      if (!parsed) {
+        if (ended) reject(new Error(`the connection ended before a complete answer: ${received.toString('utf8')}`));
+        return;
+      }
+      const length = Number(parsed.headers['content-length'] ?? Number.NaN);
+      const complete = parsed.status === 101 || ended || Buffer.byteLength(parsed.body) >= length;
+      if (complete) resolve(parsed);
+    };
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      settle(false);
+    });
+    socket.once('end', () => {
+      settle(true);
+    });
+    socket.once('error', reject);
+  });
   const timer = setTimeout(() => socket.destroy(new Error('no complete answer within 10 s')), 10_000);
   try {
-    await once(socket, 'end');
+    return await answer;
   } finally {
     clearTimeout(timer);
     socket.destroy();
   }
-  const text = Buffer.concat(chunks).toString('utf8');
-  const [head = '', body = ''] = text.split('\r\n\r\n', 2);
-  const [statusLine = '', ...headerLines] = head.split('\r\n');
+}
+
+function parseAnswer(received: Buffer): RawAnswer | undefined {
+  const text = received.toString('utf8');
+  const headEnd = text.indexOf('\r\n\r\n');
+  if (headEnd < 0) return undefined;
+  const [statusLine = '', ...headerLines] = text.slice(0, headEnd).split('\r\n');
   const headers = Object.fromEntries(
     headerLines.map((line) => {
       const colon = line.indexOf(':');
       return [line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim()];
     }),
   );
-  return { status: Number(statusLine.split(' ')[1]), headers, body };
+  return { status: Number(statusLine.split(' ')[1]), headers, body: text.slice(headEnd + 4) };
 }
 
 /** Sends an upgrade request and resets the connection (TCP RST) at once, or after `delayMs`. */

@@ -12,8 +12,17 @@ import { refusal, type UpgradeRefusal } from './refusal.js';
 // database work): RFC 6455 section 4.2.1.
 const KEY = /^[+/0-9A-Za-z]{22}==$/;
 const SUPPORTED_VERSIONS = new Set(['13', '8']);
-/** RFC 7230 tokens separated by commas and optional spaces. */
+/**
+ * RFC 7230 tokens separated by commas, with spaces or tabs only around the commas, each token once: what ws's
+ * subprotocol parser accepts (it refuses a duplicate, and so must we, or ws would answer that handshake itself).
+ */
 const TOKEN_LIST = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:[ \t]*,[ \t]*[!#$%&'*+\-.^_`|~0-9A-Za-z]+)*$/;
+
+function validSubprotocols(header: string): boolean {
+  if (!TOKEN_LIST.test(header)) return false;
+  const protocols = header.split(',').map((protocol) => protocol.trim());
+  return new Set(protocols).size === protocols.length;
+}
 
 /** Why the request is not a WebSocket handshake ws would accept, or undefined when it is one. */
 export function handshakeRefusal(req: IncomingMessage): UpgradeRefusal | undefined {
@@ -34,7 +43,7 @@ export function handshakeRefusal(req: IncomingMessage): UpgradeRefusal | undefin
     });
   }
   const protocols = req.headers['sec-websocket-protocol'];
-  if (protocols !== undefined && !TOKEN_LIST.test(protocols.trim())) {
+  if (protocols !== undefined && !validSubprotocols(protocols)) {
     return refusal(400, 'bad_handshake', 'Invalid Sec-WebSocket-Protocol header');
   }
   return undefined;
