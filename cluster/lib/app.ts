@@ -3,6 +3,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { service } from '../../platform/service.js';
 import { clusterConfigs } from '../config/environments.js';
 import type { ClusterConfig } from '../config/schema.js';
+import { addControlTowerChecks } from './control-tower-acknowledgements.js';
 import { DeliveryStack } from './delivery-stack.js';
 import { EnvironmentStack } from './environment-stack.js';
 
@@ -11,6 +12,11 @@ export interface BuildAppOptions {
   readonly configs?: readonly ClusterConfig[];
   /** Run cdk-nag AwsSolutions on every stack; synthesis fails on an unacknowledged finding. @default true */
   readonly nag?: boolean;
+  /**
+   * Run the AWS Control Tower proactive controls (cfn-guard) on every stack; synthesis fails on a finding not
+   * acknowledged in control-tower-acknowledgements.ts. @default true
+   */
+  readonly controlTower?: boolean;
 }
 
 export interface BuiltApp {
@@ -45,6 +51,7 @@ export function buildApp(app: App, options: BuildAppOptions = {}): BuiltApp {
   });
 
   if (options.nag ?? true) addNagChecks(app);
+  if (options.controlTower ?? true) addControlTowerChecks(app, environmentStacks);
   return { environmentStacks, deliveryStacks };
 }
 

@@ -17,6 +17,7 @@ import { MetricsServer } from './addons/metrics-server/index.js';
 import { KubernetesCluster } from './kubernetes-cluster/index.js';
 import { AlertTopic } from './alerting/index.js';
 import { Database } from './database/index.js';
+import { AwsServiceGrantsOnly } from './key-grants/index.js';
 import { LogGroupDefaults, LogsKey } from './logs-key/index.js';
 import { Network } from './network/index.js';
 import { JwtSigningSecret } from './jwt-signing-secret/index.js';
@@ -54,6 +55,7 @@ export class EnvironmentStack extends Stack {
     // Every log group of the environment (flow logs, control plane, RDS) is encrypted with this key.
     this.logsKey = new LogsKey(this, 'LogsKey', { description: `CloudWatch Logs of ${this.clusterName}` });
     Aspects.of(this).add(new LogGroupDefaults(this.logsKey.key, logRetention));
+    Aspects.of(this).add(new AwsServiceGrantsOnly());
 
     this.network = new Network(this, 'Network', {
       layout: environmentSubnets(environment),

@@ -97,7 +97,7 @@ for (const environment of environments) {
       const parameters = group.Properties.Parameters as Record<string, string>;
       // RDS publishes the slow query log only with slow_query_log = 1 and log_output = FILE: exporting it alone
       // would ship an empty log.
-      assert.deepEqual(instance().Properties.EnableCloudwatchLogsExports, ['error', 'slowquery']);
+      assert.deepEqual(instance().Properties.EnableCloudwatchLogsExports, ['audit', 'error', 'general', 'slowquery']);
       assert.equal(parameters.slow_query_log, '1');
       assert.equal(parameters.log_output, 'FILE');
       assert.match(parameters.long_query_time!, /^\d+(\.\d+)?$/);

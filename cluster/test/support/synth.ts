@@ -29,7 +29,7 @@ export function synthesizeCluster(options: BuildAppOptions = {}): SynthesizedClu
   const cdkJson = JSON.parse(readFileSync(join(repoRoot, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
   const outdir = mkdtempSync(join(tmpdir(), 'cluster-synth-'));
   const app = new App({ context: cdkJson.context, outdir });
-  const built = buildApp(app, { nag: false, ...options });
+  const built = buildApp(app, { nag: false, controlTower: false, ...options });
   let assembly: CloudAssembly;
   try {
     assembly = app.synth();
