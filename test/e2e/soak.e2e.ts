@@ -26,6 +26,7 @@ describe('scenario 6: soak of connect, authenticate, receive, disconnect', { tim
   let server: Replica;
   let users: DesktopUser[];
   let baseline: Diagnostics;
+  let halfway: Diagnostics;
   let after_: Diagnostics;
   let completed = 0;
   const failures: string[] = [];
@@ -86,7 +87,9 @@ describe('scenario 6: soak of connect, authenticate, receive, disconnect', { tim
     baseline = await settled();
     completed = 0;
     const started = Date.now();
-    await run(CYCLES);
+    await run(CYCLES / 2);
+    halfway = await settled();
+    await run(CYCLES / 2);
     soakMs = Date.now() - started;
     after_ = await settled();
   });
@@ -122,11 +125,18 @@ describe('scenario 6: soak of connect, authenticate, receive, disconnect', { tim
 
   it('returns memory near the baseline after garbage collection', (t) => {
     const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
-    t.diagnostic(
-      `heap ${mb(baseline.heapUsed)} → ${mb(after_.heapUsed)} MB, rss ${mb(baseline.rss)} → ${mb(after_.rss)} MB`,
+    const [start, half, end] = [baseline, halfway, after_];
+    t.diagnostic(`heap ${mb(start.heapUsed)} → ${mb(half.heapUsed)} → ${mb(end.heapUsed)} MB`);
+    t.diagnostic(`external ${mb(start.external)} → ${mb(half.external)} → ${mb(end.external)} MB`);
+    t.diagnostic(`rss ${mb(start.rss)} → ${mb(half.rss)} → ${mb(end.rss)} MB`);
+    assert.ok(end.heapUsed < start.heapUsed + 8 * 2 ** 20, 'heap grew by more than 8 MB');
+    assert.ok(end.external < start.external + 8 * 2 ** 20, 'external memory grew by more than 8 MB');
+    // glibc keeps freed pages in its arenas, so RSS levels off above the start rather than returning to it; a leak
+    // keeps growing. The second half of the soak may add little.
+    assert.ok(
+      end.rss < half.rss + 32 * 2 ** 20,
+      `rss still growing in the second half: ${mb(half.rss)} → ${mb(end.rss)} MB`,
     );
-    assert.ok(after_.heapUsed < baseline.heapUsed + 8 * 2 ** 20, 'heap grew by more than 8 MB');
-    assert.ok(after_.rss < baseline.rss + 64 * 2 ** 20, 'rss grew by more than 64 MB');
   });
 
   it('stays up without unhandled errors', () => {

@@ -19,6 +19,7 @@ function dump() {
     pid: process.pid,
     rss: memory.rss,
     heapUsed: memory.heapUsed,
+    external: memory.external,
     resources,
     processListeners,
     at: Date.now(),

@@ -13,6 +13,8 @@ export interface Diagnostics {
   pid: number;
   rss: number;
   heapUsed: number;
+  /** Memory of Buffers and other objects outside the V8 heap. */
+  external: number;
   /** process.getActiveResourcesInfo() counted by type (Timeout, TCPSocketWrap, ...). */
   resources: Record<string, number>;
   /** Listeners on the process object (signals, warnings, ...). */
