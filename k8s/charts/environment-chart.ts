@@ -5,6 +5,7 @@ import { edgeProtection } from '../../platform/edge.js';
 import { externalSecrets, gitRepository, imageRepository, monitoring } from '../../platform/environments.js';
 import { databaseName, service } from '../../platform/service.js';
 import type { Environment } from '../../platform/environments.js';
+import { environmentSubnets } from '../../platform/network.js';
 import type { ServerContract } from '../../platform/server-contract.js';
 import { CanaryAnalysis, podTemplateHashLabel } from '../lib/canary-analysis/index.js';
 import type { CanaryAnalysisProps } from '../lib/canary-analysis/index.js';
@@ -98,6 +99,7 @@ export class EnvironmentChart extends Chart {
     });
 
     const plan = canaryPlan(env);
+    const subnets = environmentSubnets(env);
     const analysis = new CanaryAnalysis(this, 'canary-analysis', {
       name: `${name}-canary`,
       namespace: env.namespace,
@@ -139,7 +141,10 @@ export class EnvironmentChart extends Chart {
     new ServerNetworkPolicy(this, 'network-policy', {
       name,
       pods: this.webService.pods,
-      vpcCidr: env.vpcCidr,
+      loadBalancerSubnets: subnets.public,
+      databaseSubnets: subnets.database,
+      // ElastiCache Serverless endpoints are placed in the node subnets (cluster/).
+      redisSubnets: subnets.nodes,
       httpPort: contract.httpPort,
       metricsPort: contract.metricsPort,
       monitoringNamespace: monitoring.namespace,

@@ -1,6 +1,7 @@
 import { ApiObject, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
+import { environmentSubnets } from '../../../platform/network.js';
 import { components, labelKeys, selectorLabels } from '../labels.js';
 import { ExternalSecret } from '../external-secrets/index.js';
 import { MigrationNetworkPolicy } from '../network-policy/index.js';
@@ -90,7 +91,7 @@ export class MigrationJob extends Construct {
       name: props.name,
       pods: kplus.Pods.select(this, 'pods', { labels: podSelector }),
       component: components.migration,
-      vpcCidr: props.env.vpcCidr,
+      databaseSubnets: environmentSubnets(props.env).database,
       annotations: hookAnnotations(prerequisiteHook.hook, prerequisiteHook.wave, prerequisiteHook.deletePolicies),
     });
 

@@ -6,6 +6,8 @@ import type { IJob } from 'kubernetes-models/batch/v1/Job';
 import type { IRollout } from '@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/Rollout';
 import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { monitoring } from '../../../platform/environments.js';
+import type { Environment } from '../../../platform/environments.js';
+import { environmentSubnets } from '../../../platform/network.js';
 import { serverContract } from '../../../platform/server-contract.js';
 import { argoAnnotations } from '../../lib/sync-waves.js';
 import { ServerNetworkPolicy } from '../../lib/network-policy/index.js';
@@ -19,15 +21,59 @@ function selects(policy: INetworkPolicy, podLabels: Record<string, string>): boo
   return Object.entries(policy.spec!.podSelector!.matchLabels ?? {}).every(([key, value]) => podLabels[key] === value);
 }
 
-/** Out only to cluster DNS (CoreDNS in kube-system) and to MySQL in the environment's VPC. */
-function assertDnsAndMysqlOnly(egress: NonNullable<INetworkPolicy['spec']>['egress'], vpcCidr: string) {
-  assert.ok(egress && egress.length === 2);
-  const [dns, mysql] = egress;
+type Rule = NonNullable<NonNullable<INetworkPolicy['spec']>['ingress']>[number];
+type Peer = NonNullable<Rule['from']>[number];
+
+function ipNumber(ip: string): number {
+  return ip.split('.').reduce((total, octet) => total * 256 + Number(octet), 0);
+}
+
+function inCidr(ip: string, cidr: string): boolean {
+  const [base, prefix] = cidr.split('/') as [string, string];
+  const size = 2 ** (32 - Number(prefix));
+  return Math.floor(ipNumber(ip) / size) === Math.floor(ipNumber(base) / size);
+}
+
+/** Whether the rules let a peer at `ip` (a pod or an interface outside the cluster's pods) through on TCP `port`. */
+function allowsAddress(
+  rules: readonly Rule[] | undefined,
+  peers: (rule: Rule) => Peer[] | undefined,
+  ip: string,
+  port: number,
+) {
+  return (rules ?? []).some(
+    (rule) =>
+      (rule.ports ?? []).some((candidate) => candidate.port === port && (candidate.protocol ?? 'TCP') === 'TCP') &&
+      (peers(rule) ?? []).some((peer) => peer.ipBlock !== undefined && inCidr(ip, peer.ipBlock.cidr)),
+  );
+}
+
+/** Out only to cluster DNS (CoreDNS in kube-system), MySQL in the database subnets and, for the server, Redis. */
+function assertEgress(egress: NonNullable<INetworkPolicy['spec']>['egress'], env: Environment, redis: boolean) {
+  const subnets = environmentSubnets(env);
+  const [dns, ...rest] = egress ?? [];
   assert.deepEqual(dns!.to![0]!.namespaceSelector?.matchLabels, { [namespaceLabel]: 'kube-system' });
   assert.deepEqual(dns!.to![0]!.podSelector?.matchLabels, { 'k8s-app': 'kube-dns' });
   assert.deepEqual(dns!.ports!.map((port) => `${port.protocol}/${port.port}`).sort(), ['TCP/53', 'UDP/53']);
-  assert.deepEqual(mysql!.to, [{ ipBlock: { cidr: vpcCidr } }]);
-  assert.deepEqual(mysql!.ports, [{ port: 3306, protocol: 'TCP' }]);
+  const byPort = (port: number) =>
+    rest.filter((rule) => rule.ports?.some((candidate) => candidate.port === port)).flatMap((rule) => rule.to ?? []);
+  assert.deepEqual(
+    byPort(3306).map((peer) => peer.ipBlock?.cidr),
+    [...subnets.database],
+  );
+  assert.deepEqual(
+    byPort(6379).map((peer) => peer.ipBlock?.cidr),
+    redis ? [...subnets.nodes] : [],
+  );
+  assert.equal(rest.length, subnets.database.length + (redis ? subnets.nodes.length : 0), 'nothing else goes out');
+  const to = (rule: Rule & { to?: Peer[] }) => rule.to;
+  const egressRules = rest as (Rule & { to?: Peer[] })[];
+  // MySQL only in the database subnets: not a node, a pod or the internet.
+  const firstDatabaseIp = subnets.database[0]!.replace(/0\/\d+$/, '10');
+  const aNodeIp = subnets.nodes[0]!.replace(/0\/\d+$/, '10');
+  assert.ok(allowsAddress(egressRules, to, firstDatabaseIp, 3306));
+  assert.ok(!allowsAddress(egressRules, to, aNodeIp, 3306));
+  assert.ok(!allowsAddress(egressRules, to, '52.95.110.1', 3306));
 }
 
 for (const env of environments) {
@@ -37,6 +83,7 @@ for (const env of environments) {
   const job = findObject(env.name, 'Job') as unknown as IJob;
   const migrationPods = job.spec!.template.metadata!.labels!;
   const spec = policy.spec!;
+  const subnets = environmentSubnets(env);
 
   describe(`NetworkPolicy (${env.name})`, () => {
     it('isolates the server pods in both directions', () => {
@@ -45,19 +92,30 @@ for (const env of environments) {
       assert.deepEqual([...spec.policyTypes!].sort(), ['Egress', 'Ingress']);
     });
 
-    it('admits only the app port from the VPC (the ALB) and the metrics port from the monitoring namespace', () => {
+    it('admits the app port only from the public (ALB) subnets and the metrics port from the monitoring namespace', () => {
       const rules = spec.ingress!.map((rule) => ({
         ports: rule.ports!.map((port) => port.port),
         from: rule.from!.map((peer) => peer.ipBlock?.cidr ?? peer.namespaceSelector?.matchLabels?.[namespaceLabel]),
       }));
       assert.deepEqual(rules, [
-        { ports: [serverContract.httpPort], from: [env.vpcCidr] },
+        ...subnets.public.map((cidr) => ({ ports: [serverContract.httpPort], from: [cidr] })),
         { ports: [serverContract.metricsPort], from: [monitoring.namespace] },
       ]);
     });
 
-    it('lets the pods out only to cluster DNS and to MySQL in the VPC', () => {
-      assertDnsAndMysqlOnly(spec.egress, env.vpcCidr);
+    it('refuses port 4000 to every other address of the VPC: nodes, other pods, the database subnets', () => {
+      const from = (rule: Rule) => rule.from;
+      const hostIn = (cidr: string) => cidr.replace(/0\/\d+$/, '25');
+      for (const cidr of subnets.public)
+        assert.ok(allowsAddress(spec.ingress, from, hostIn(cidr), serverContract.httpPort));
+      for (const cidr of [...subnets.nodes, ...subnets.database]) {
+        assert.ok(!allowsAddress(spec.ingress, from, hostIn(cidr), serverContract.httpPort), cidr);
+      }
+      assert.ok(!allowsAddress(spec.ingress, from, hostIn(subnets.public[0]!), serverContract.metricsPort));
+    });
+
+    it('lets the pods out only to cluster DNS, MySQL in the database subnets and Redis in the node subnets', () => {
+      assertEgress(spec.egress, env, true);
     });
   });
 
@@ -67,10 +125,10 @@ for (const env of environments) {
       assert.ok(!selects(migrationPolicy, serverPods));
     });
 
-    it('admits nothing in and lets the pods out only to cluster DNS and to MySQL in the VPC', () => {
+    it('admits nothing in and lets the pods out only to cluster DNS and to MySQL in the database subnets', () => {
       assert.deepEqual([...migrationPolicy.spec!.policyTypes!].sort(), ['Egress', 'Ingress']);
       assert.deepEqual(migrationPolicy.spec!.ingress ?? [], []);
-      assertDnsAndMysqlOnly(migrationPolicy.spec!.egress, env.vpcCidr);
+      assertEgress(migrationPolicy.spec!.egress, env, false);
     });
 
     it('is in place before the migration pod starts, even on the first sync (a PreSync hook in an earlier wave)', () => {
@@ -89,7 +147,8 @@ describe('ServerNetworkPolicy props', () => {
   const valid = (chart: Chart): ServerNetworkPolicyProps => ({
     name: 'desktop-backend',
     pods: kplus.Pods.select(chart, 'pods', { labels: { 'app.kubernetes.io/component': 'server' } }),
-    vpcCidr: '10.10.0.0/16',
+    loadBalancerSubnets: ['10.10.0.0/24', '10.10.1.0/24'],
+    databaseSubnets: ['10.10.96.0/24'],
     httpPort: 4000,
     metricsPort: 9464,
     monitoringNamespace: monitoring.namespace,
@@ -103,8 +162,9 @@ describe('ServerNetworkPolicy props', () => {
   });
 
   it('refuses a CIDR that is not one, and the same port for the API and the metrics', () => {
-    assertRefused(build({ vpcCidr: '10.10.0.0/33' }), 'ServerNetworkPolicy', 'vpcCidr');
-    assertRefused(build({ vpcCidr: '10.10.0.0' }), 'ServerNetworkPolicy', 'vpcCidr');
+    assertRefused(build({ loadBalancerSubnets: ['10.10.0.0/33'] }), 'ServerNetworkPolicy', 'loadBalancerSubnets');
+    assertRefused(build({ databaseSubnets: ['10.10.0.0'] }), 'ServerNetworkPolicy', 'databaseSubnets');
+    assertRefused(build({ loadBalancerSubnets: [] }), 'ServerNetworkPolicy', 'loadBalancerSubnets', /at least one/);
     assertRefused(build({ metricsPort: 4000 }), 'ServerNetworkPolicy', 'metricsPort', /differ/);
   });
 });
