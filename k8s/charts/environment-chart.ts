@@ -9,7 +9,13 @@ import { environmentSubnets } from '../../platform/network.js';
 import type { ServerContract } from '../../platform/server-contract.js';
 import { CanaryAnalysis, podTemplateHashLabel } from '../lib/canary-analysis/index.js';
 import type { CanaryAnalysisProps } from '../lib/canary-analysis/index.js';
-import { ExternalSecret, databaseEntries, jwtEntries } from '../lib/external-secrets/index.js';
+import {
+  ExternalSecret,
+  databaseEntries,
+  jwtEntries,
+  redisEntries,
+  redisUrlTemplate,
+} from '../lib/external-secrets/index.js';
 import { AlbIngress } from '../lib/ingress/index.js';
 import { commonLabels, components, instanceName } from '../lib/labels.js';
 import { MigrationJob } from '../lib/migration-job/index.js';
@@ -52,6 +58,8 @@ export function serverEnvironment(env: Environment, contract: ServerContract) {
     PORT: String(contract.httpPort),
     METRICS_PORT: String(contract.metricsPort),
     DB_NAME: databaseName,
+    // TLS to RDS, the certificate verified against the RDS CA bundle; the manifests never turn it off.
+    DB_TLS: 'verify',
     DB_POOL_SIZE: '10',
     AUTH_REQUIRED: 'true',
     JWT_EXPIRES_IN: '8h',
@@ -79,10 +87,13 @@ export class EnvironmentChart extends Chart {
     const environment = serverEnvironment(env, contract);
     const replicas = props.replicas ?? (env.production ? { min: 3, max: 10 } : { min: 2, max: 4 });
 
+    // The server connects as the application user (DML only); the master secret is read by no pod of the server.
+    const serverSecretEntries = [...databaseEntries(env, 'databaseApp'), ...jwtEntries(env)];
     const appSecret = new ExternalSecret(this, 'secret', {
       name,
       clusterSecretStore: externalSecrets.clusterSecretStore,
-      entries: [...databaseEntries(env), ...jwtEntries(env)],
+      entries: [...serverSecretEntries, ...redisEntries(env)],
+      templateData: redisUrlTemplate,
       component: components.secrets,
       wave: syncWaves.foundation,
     });
@@ -94,8 +105,14 @@ export class EnvironmentChart extends Chart {
       version: props.imageTag,
       contract,
       clusterSecretStore: externalSecrets.clusterSecretStore,
-      databaseEntries: databaseEntries(env),
-      environment: { NODE_ENV: environment.NODE_ENV, DB_NAME: databaseName, LOG_LEVEL: environment.LOG_LEVEL },
+      // The migration user (DDL) runs the migrations.
+      databaseEntries: databaseEntries(env, 'databaseMigrator'),
+      environment: {
+        NODE_ENV: environment.NODE_ENV,
+        DB_NAME: databaseName,
+        DB_TLS: environment.DB_TLS,
+        LOG_LEVEL: environment.LOG_LEVEL,
+      },
     });
 
     const plan = canaryPlan(env);
@@ -116,7 +133,10 @@ export class EnvironmentChart extends Chart {
       environment,
       secretName: appSecret.secretName,
       secretEnvironment: Object.fromEntries(
-        [...databaseEntries(env), ...jwtEntries(env)].map((entry) => [entry.secretKey, entry.secretKey]),
+        [...serverSecretEntries.map((entry) => entry.secretKey), ...Object.keys(redisUrlTemplate)].map((key) => [
+          key,
+          key,
+        ]),
       ),
       replicas,
       canary: { weights: plan.weights, analysisTemplate: analysis.template.name },

@@ -29,6 +29,11 @@ export interface ExternalSecretProps {
   readonly component: string;
   /** Sync wave as a normal resource; ignored when `hook` is set. @default 0 */
   readonly wave?: number;
+  /**
+   * Secret keys built from the copied values with ESO's template engine (v2, Go templates), e.g. a URL from host,
+   * port and credentials. @default none
+   */
+  readonly templateData?: Readonly<Record<string, string>>;
   /** Make it an Argo CD hook instead of a normal resource. @default not a hook */
   readonly hook?: HookPlacement;
 }

@@ -2,41 +2,11 @@ import { ExternalSecret as ExternalSecretModel } from '@kubernetes-models/extern
 import { Construct } from 'constructs';
 import { Chart } from 'cdk8s';
 import type { ApiObject } from 'cdk8s';
-import { externalSecrets } from '../../../platform/environments.js';
-import type { Environment } from '../../../platform/environments.js';
 import { labelKeys } from '../labels.js';
 import { hookAnnotations, syncWave } from '../sync-waves.js';
 import { typedApiObject } from '../typed-object.js';
 import { validate } from '../validation.js';
-import type { ExternalSecretProps, SecretEntry } from './external-secret-props.js';
-
-/** The server's secret variables and the Secrets Manager JSON keys they come from (platform's key names). */
-export const databaseSecretVariables = {
-  DB_HOST: externalSecrets.databaseKeys.host,
-  DB_PORT: externalSecrets.databaseKeys.port,
-  DB_USER: externalSecrets.databaseKeys.username,
-  DB_PASSWORD: externalSecrets.databaseKeys.password,
-} as const;
-
-export const jwtSecretVariables = {
-  JWT_SECRET: externalSecrets.jwtKeys.signingKey,
-} as const;
-
-export function databaseEntries(env: Environment): SecretEntry[] {
-  return Object.entries(databaseSecretVariables).map(([secretKey, property]) => ({
-    secretKey,
-    remoteKey: env.secrets.database,
-    property,
-  }));
-}
-
-export function jwtEntries(env: Environment): SecretEntry[] {
-  return Object.entries(jwtSecretVariables).map(([secretKey, property]) => ({
-    secretKey,
-    remoteKey: env.secrets.jwt,
-    property,
-  }));
-}
+import type { ExternalSecretProps } from './external-secret-props.js';
 
 /** Refuses an ExternalSecret that would write an empty or ambiguous Secret, or refresh at an unreadable interval. */
 function validateProps(id: string, props: ExternalSecretProps): void {
@@ -52,6 +22,10 @@ function validateProps(id: string, props: ExternalSecretProps): void {
   const keys = props.entries.map((entry) => entry.secretKey);
   const repeated = keys.filter((key, index) => keys.indexOf(key) !== index);
   check.check(repeated.length === 0, 'entries', `repeat the Secret key(s) ${[...new Set(repeated)].join(', ')}`);
+  for (const key of Object.keys(props.templateData ?? {})) {
+    check.check(/^[-._a-zA-Z0-9]+$/.test(key), 'templateData', `has an invalid Secret key "${key}"`);
+    check.check(!keys.includes(key), 'templateData', `writes ${key}, already copied from entries`);
+  }
   for (const entry of props.entries) {
     check.check(
       /^[-._a-zA-Z0-9]+$/.test(entry.secretKey),
@@ -97,7 +71,12 @@ export class ExternalSecret extends Construct {
             creationPolicy: 'Owner',
             deletionPolicy: 'Retain',
             // The Secret carries the same recommended labels as everything else of the release.
-            template: { engineVersion: 'v2', metadata: { labels: { ...Chart.of(this).labels, ...componentLabel } } },
+            template: {
+              engineVersion: 'v2',
+              metadata: { labels: { ...Chart.of(this).labels, ...componentLabel } },
+              // Templated keys are added to the copied ones (Merge), not instead of them.
+              ...(props.templateData ? { mergePolicy: 'Merge' as const, data: { ...props.templateData } } : {}),
+            },
           },
           data: props.entries.map((entry) => ({
             secretKey: entry.secretKey,

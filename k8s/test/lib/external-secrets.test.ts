@@ -4,6 +4,7 @@ import type { Chart } from 'cdk8s';
 import type { IExternalSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret';
 import type { IRollout } from '@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/Rollout';
 import type { IJob } from 'kubernetes-models/batch/v1/Job';
+import type { IPodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec';
 import { externalSecrets } from '../../../platform/environments.js';
 import { ExternalSecret } from '../../lib/external-secrets/index.js';
 import type { ExternalSecretProps } from '../../lib/external-secrets/index.js';
@@ -21,11 +22,50 @@ for (const env of environments) {
     (object) => object.kind === 'ExternalSecret',
   ) as unknown as IExternalSecret[];
 
+  /** The Secrets Manager secrets an ExternalSecret of these pods reads. */
+  const remoteKeysOf = (secretName: string) =>
+    new Set(
+      externalSecretObjects
+        .filter((externalSecret) => externalSecret.spec!.target!.name === secretName)
+        .flatMap((externalSecret) => externalSecret.spec!.data!.map((entry) => entry.remoteRef.key)),
+    );
+  const secretNamesOf = (template: IPodTemplateSpec) =>
+    new Set(
+      (template.spec!.containers[0]!.env ?? []).flatMap((variable) => variable.valueFrom?.secretKeyRef?.name ?? []),
+    );
+
   describe(`ExternalSecrets (${env.name})`, () => {
+    it('give the server the application user (DML only) and the migration the migration user, never the master', () => {
+      const rollout = findObject(env.name, 'Rollout') as unknown as IRollout;
+      const job = findObject(env.name, 'Job') as unknown as IJob;
+      const serverSecrets = [...secretNamesOf(rollout.spec.template!)].flatMap((name) => [...remoteKeysOf(name)]);
+      const migrationSecrets = [...secretNamesOf(job.spec!.template)].flatMap((name) => [...remoteKeysOf(name)]);
+      assert.ok(serverSecrets.includes(env.secrets.databaseApp));
+      assert.ok(!serverSecrets.includes(env.secrets.database) && !serverSecrets.includes(env.secrets.databaseMigrator));
+      assert.deepEqual(migrationSecrets, [env.secrets.databaseMigrator]);
+    });
+
+    it('build REDIS_URL from the redis secret with TLS and escaped credentials, next to the copied keys', () => {
+      const app = externalSecretObjects.find((candidate) => candidate.metadata!.name === 'desktop-backend')!;
+      const template = app.spec!.target!.template!;
+      assert.equal(template.mergePolicy, 'Merge', 'the DB_* and JWT_SECRET keys stay in the Secret');
+      assert.match(
+        template.data!.REDIS_URL!,
+        /^rediss:\/\/\{\{ \.redis_username \| urlquery \}\}:\{\{ \.redis_password \| urlquery \}\}@/,
+      );
+      const copied = app.spec!.data!.map((entry) => entry.secretKey);
+      for (const key of ['redis_host', 'redis_port', 'redis_username', 'redis_password'])
+        assert.ok(copied.includes(key));
+    });
+
     it("read only the environment's Secrets Manager secrets, by platform's keys, through the ClusterSecretStore", () => {
+      const databaseKeys = Object.values(externalSecrets.databaseKeys);
       const allowed = new Map<string, string[]>([
-        [env.secrets.database, Object.values(externalSecrets.databaseKeys)],
+        [env.secrets.database, databaseKeys],
+        [env.secrets.databaseApp, databaseKeys],
+        [env.secrets.databaseMigrator, databaseKeys],
         [env.secrets.jwt, Object.values(externalSecrets.jwtKeys)],
+        [env.secrets.redis, Object.values(externalSecrets.redisKeys)],
       ]);
       for (const externalSecret of externalSecretObjects) {
         assert.deepEqual(externalSecret.spec!.secretStoreRef, {
@@ -48,7 +88,11 @@ for (const env of environments) {
       const produced = new Map(
         externalSecretObjects.map((externalSecret) => {
           assert.equal(externalSecret.spec!.target!.creationPolicy, 'Owner');
-          return [externalSecret.spec!.target!.name!, externalSecret.spec!.data!.map((entry) => entry.secretKey)];
+          const templated = Object.keys(externalSecret.spec!.target!.template?.data ?? {});
+          return [
+            externalSecret.spec!.target!.name!,
+            [...externalSecret.spec!.data!.map((entry) => entry.secretKey), ...templated],
+          ];
         }),
       );
       const rollout = findObject(env.name, 'Rollout') as unknown as IRollout;

@@ -33,6 +33,7 @@ function containerEnvironment(template: IPodTemplateSpec): Record<string, string
     DB_USER: 'desktop',
     DB_PASSWORD: 'pw',
     JWT_SECRET: 'x'.repeat(48),
+    REDIS_URL: 'rediss://desktop:secret@cache.internal:6379',
   };
   const env: Record<string, string> = {};
   for (const variable of template.spec!.containers[0]!.env ?? []) {
