@@ -1,12 +1,16 @@
 /**
  * Measurement hooks for a server under benchmark, over the fork IPC channel: memory after a forced GC (run node with
- * --expose-gc) and event-loop delay between two marks. Nothing here touches the server's own code.
+ * --expose-gc), event-loop delay between two marks, and heap snapshots. Nothing here touches the server's own code.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { writeHeapSnapshot } from 'node:v8';
 
-export type ProbeRequest = { type: 'memory' } | { type: 'loop-start' } | { type: 'loop-stop' };
+export type ProbeRequest =
+  { type: 'memory' } | { type: 'loop-start' } | { type: 'loop-stop' } | { type: 'heap-snapshot'; file: string };
 export type ProbeReply =
-  { type: 'memory'; rss: number; heapUsed: number } | { type: 'loop'; p50Ms: number; p99Ms: number; maxMs: number };
+  | { type: 'memory'; rss: number; heapUsed: number }
+  | { type: 'loop'; p50Ms: number; p99Ms: number; maxMs: number }
+  | { type: 'heap-snapshot'; file: string };
 
 export function installProbe(): void {
   let loop: ReturnType<typeof monitorEventLoopDelay> | undefined;
@@ -19,6 +23,9 @@ export function installProbe(): void {
       gc?.();
       const { rss, heapUsed } = process.memoryUsage();
       process.send?.({ type: 'memory', rss, heapUsed } satisfies ProbeReply);
+    } else if (request.type === 'heap-snapshot') {
+      gc?.();
+      process.send?.({ type: 'heap-snapshot', file: writeHeapSnapshot(request.file) } satisfies ProbeReply);
     } else if (request.type === 'loop-start') {
       loop = monitorEventLoopDelay({ resolution: 1 });
       loop.enable();
