@@ -3,7 +3,7 @@ import type { Logger } from '../log/index.js';
 import type { Registry } from 'prom-client';
 import { RedisReplicaBus } from './redis-bus.js';
 
-export type { ReplicaBus, ReplicaMessage } from './redis-bus.js';
+export type { ReplicaBus } from './redis-bus.js';
 
 /**
  * The bus between replicas when REDIS_URL is set, else undefined (replicas then poll only). Account changes made here
