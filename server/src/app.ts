@@ -18,6 +18,7 @@ import {
   limitJsonDepth,
   notFoundHandler,
   refuseDeclaredOversize,
+  refuseOptions,
   refuseOversizeBeforeContinue,
   rejectUpgrade,
   requestFront,
@@ -118,7 +119,7 @@ function createApp(
       corsCheck(req, res, next);
     });
   }
-  app.use(refuseDeclaredOversize(config.http.bodyLimit), requireUtf8Json);
+  app.use(refuseOptions, refuseDeclaredOversize(config.http.bodyLimit), requireUtf8Json);
   app.use(express.json({ limit: config.http.bodyLimit }), limitJsonDepth());
 
   app.use('/api', labelMount('/api'), authRouter(deps, metrics));

@@ -3,16 +3,17 @@
  * own answers to protocol mistakes are bare text, and body-parser reads a refused body to its end before answering.
  */
 import type { Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { RequestHandler } from 'express';
 import { errorBody, HttpError } from './errors.js';
-import { answerClientError } from './upgrade.js';
+import { answerClientError, rejectUpgrade } from './upgrade.js';
 
 /** Deepest nesting accepted in a JSON body: far above any real payload, far below a recursion limit. */
 export const JSON_MAX_DEPTH = 64;
 
 /**
  * Makes a server's protocol-level refusals JSON: unparsable requests (`clientError`) and an `Expect` other than
- * 100-continue (`checkExpectation`, else Node's bare 417). Node's bare 400 for HTTP/1.1 without Host is turned off
+ * 100-continue (`checkExpectation`, else Node's bare 417) and CONNECT (405, else a silent close). Node's bare 400 for HTTP/1.1 without Host is turned off
  * here; `requireHost` gives that answer for the API, and the metrics port does not need a Host.
  */
 export function answerProtocolErrorsAsJson(server: Server): void {
@@ -20,6 +21,13 @@ export function answerProtocolErrorsAsJson(server: Server): void {
   (server as Server & { requireHostHeader: boolean }).requireHostHeader = false;
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     answerClientError(error, socket);
+  });
+  // Node drops a CONNECT (proxy tunnel) request without a word when nobody listens for it.
+  server.on('connect', (_req, socket: Duplex) => {
+    socket.on('error', () => socket.destroy());
+    rejectUpgrade(socket, 405, 'method_not_allowed', 'CONNECT is not supported: this server is not a proxy', {
+      Allow: 'GET, HEAD, POST',
+    });
   });
   server.on('checkExpectation', (_req, res) => {
     const body = JSON.stringify(errorBody('expectation_failed', 'Only Expect: 100-continue is supported'));
@@ -57,6 +65,14 @@ export function refuseOversizeBeforeContinue(server: Server, limitBytes: number)
     server.emit('request', req, res);
   });
 }
+
+/**
+ * OPTIONS outside a CORS preflight (which the CORS middleware answers first) is 404 like any other method no route
+ * has: Express's automatic answer would be a text/plain list of methods, outside the JSON error shape.
+ */
+export const refuseOptions: RequestHandler = (req, _res, next) => {
+  next(req.method === 'OPTIONS' ? new HttpError(404, 'not_found', `No route for OPTIONS ${req.path}`) : undefined);
+};
 
 /** HTTP/1.1 requires Host (RFC 9112, section 3.2): 400 without it, as Node would, but in the JSON shape. */
 export const requireHost: RequestHandler = (req, _res, next) => {

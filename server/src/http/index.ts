@@ -3,6 +3,7 @@ export {
   answerProtocolErrorsAsJson,
   limitJsonDepth,
   refuseDeclaredOversize,
+  refuseOptions,
   refuseOversizeBeforeContinue,
   requireHost,
   requireUtf8Json,

@@ -28,7 +28,7 @@ export function verifierMatches(verifier: string, challenge: string): boolean {
 }
 
 /**
- * RFC 8252 section 7.3: a loopback IP literal with an explicit port, plain http (the traffic never leaves the
+ * RFC 8252 section 7.3: a loopback IP literal with an explicit port (1-65535: nothing listens on port 0), plain http (the traffic never leaves the
  * machine). `localhost` is refused (section 8.3: it may resolve elsewhere), and so are credentials and fragments.
  */
 export function isLoopbackRedirect(value: string): boolean {
@@ -42,6 +42,7 @@ export function isLoopbackRedirect(value: string): boolean {
     url.protocol === 'http:' &&
     LOOPBACK_HOSTS.has(url.hostname) &&
     url.port !== '' &&
+    url.port !== '0' &&
     url.username === '' &&
     url.password === '' &&
     url.hash === '' &&

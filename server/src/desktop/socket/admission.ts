@@ -14,6 +14,9 @@ import { parseAfterSeq } from './protocol.js';
 import { refusal, isRefusal, type UpgradeRefusal } from './refusal.js';
 import type { ConnectionRegistry, SocketSlot } from './registry.js';
 
+/** A token in the URL, in any letter case: it would end up in proxy and access logs. */
+const TOKEN_QUERY_PARAMETER = /^(?:access_)?token$/i;
+
 /** A token whose signature, issuer, audience and expiry were checked (no database yet). */
 export interface VerifiedToken {
   readonly userId: number;
@@ -54,9 +57,11 @@ export async function admit(
   if (origin !== undefined && !options.corsOrigins.includes(origin)) {
     return refusal(403, 'origin', 'This origin may not open desktop connections');
   }
-  const afterSeq = parseAfterSeq(url.searchParams.get('afterSeq'));
-  if (afterSeq === null) return refusal(400, 'bad_request', 'afterSeq must be a whole number');
-  if (url.searchParams.has('token') || url.searchParams.has('access_token')) {
+  // Two resume points (`?afterSeq=1&afterSeq=9`) are ambiguous: refused rather than one silently picked.
+  const resumePoints = url.searchParams.getAll('afterSeq');
+  const afterSeq = resumePoints.length > 1 ? null : parseAfterSeq(url.searchParams.get('afterSeq'));
+  if (afterSeq === null) return refusal(400, 'bad_request', 'afterSeq must be one whole number');
+  if ([...url.searchParams.keys()].some((name) => TOKEN_QUERY_PARAMETER.test(name))) {
     return refusal(401, 'token_in_query', 'Send the token in the Authorization header, never the URL');
   }
   const token = tokenOf(req);

@@ -58,6 +58,11 @@ export class DesktopConnection implements Subscriber {
   private readonly messages: RateWindow;
   private readonly resumes: RateWindow;
   private expiryTimer: NodeJS.Timeout | undefined;
+  /**
+   * Replies to messages that arrived before the welcome (sent once the user's lastSeq is read): held until it is out,
+   * so the welcome is always the first frame. Bounded by the message rate window.
+   */
+  private beforeWelcome: ServerMessage[] | undefined = [];
 
   constructor(
     private readonly ws: WebSocket,
@@ -99,6 +104,9 @@ export class DesktopConnection implements Subscriber {
       heartbeatMs: this.options.heartbeatMs,
       lastSeq: bounds.lastSeq,
     });
+    const held = this.beforeWelcome ?? [];
+    this.beforeWelcome = undefined;
+    for (const message of held) this.send(message);
     this.started = true;
     this.cursor = afterSeq ?? bounds.lastSeq;
     this.checkResumePoint(bounds);
@@ -270,6 +278,10 @@ export class DesktopConnection implements Subscriber {
 
   private send(message: ServerMessage): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
+    if (this.beforeWelcome && message.type !== 'welcome') {
+      this.beforeWelcome.push(message);
+      return;
+    }
     this.ws.send(JSON.stringify(message));
     this.options.metrics.messagesSent.inc({ type: message.type });
   }

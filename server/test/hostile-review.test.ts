@@ -1,0 +1,154 @@
+/**
+ * What a hostile-client review of the running server found beyond issue 11's list, each against a real server process
+ * on a real MariaDB over real sockets: every answer a documented 4xx in the JSON error shape, the welcome the first
+ * frame on /ws/desktop, and the process still up at the end.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { errorCodeOf, rawRequest } from './support/raw-http.js';
+import { createUser, login, spawnServer, type SpawnedServer } from './support/server.js';
+import { desktopToken, pkcePair, postJson } from './desktop/client.js';
+
+/** A masked client text frame (RFC 6455 section 5.2), payload under 126 bytes. */
+function maskedTextFrame(text: string): Buffer {
+  const payload = Buffer.from(text);
+  const key = randomBytes(4);
+  const masked = payload.map((byte, index) => byte ^ key[index % 4]!);
+  return Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), key, masked]);
+}
+
+/** Unmasked server text frames out of `bytes` (after the 101 head), in order. */
+function serverTextFrames(bytes: Buffer): string[] {
+  const frames: string[] = [];
+  let offset = 0;
+  while (offset + 2 <= bytes.length) {
+    const opcode = bytes[offset]! & 0x0f;
+    let length = bytes[offset + 1]! & 0x7f;
+    let start = offset + 2;
+    if (length === 126) {
+      length = bytes.readUInt16BE(offset + 2);
+      start += 2;
+    } else if (length === 127) {
+      length = Number(bytes.readBigUInt64BE(offset + 2));
+      start += 8;
+    }
+    if (start + length > bytes.length) break;
+    if (opcode === 1) frames.push(bytes.subarray(start, start + length).toString('utf8'));
+    offset = start + length;
+  }
+  return frames;
+}
+
+/**
+ * Upgrades with the given messages written in the same TCP write as the handshake (so the server reads them at
+ * once, while it still looks up the welcome's lastSeq), and returns the text frames that arrive within `waitMs`.
+ */
+async function framesAfterEagerMessages(port: number, token: string, messages: string[], waitMs = 1500) {
+  const socket = connect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  await once(socket, 'connect');
+  const handshake =
+    `GET /ws/desktop HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+    `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n` +
+    `Authorization: Bearer ${token}\r\n\r\n`;
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  socket.write(Buffer.concat([Buffer.from(handshake), ...messages.map(maskedTextFrame)]));
+  await new Promise((resolve) => setTimeout(resolve, waitMs));
+  socket.destroy();
+  const received = Buffer.concat(chunks);
+  const headEnd = received.indexOf('\r\n\r\n');
+  assert.match(received.subarray(0, headEnd).toString(), /^HTTP\/1\.1 101 /);
+  return serverTextFrames(received.subarray(headEnd + 4)).map((text) => JSON.parse(text) as { type: string });
+}
+
+describe('hostile review: what a hostile client found beyond the issue list', () => {
+  let db: TestDatabase;
+  let server: SpawnedServer;
+  let apiToken: string;
+
+  before(async () => {
+    db = await createTestDatabase();
+    await createUser(db, { username: 'carol', password: 'carol-password-1' });
+    server = await spawnServer({ ...db.env, LOGIN_MAX_ATTEMPTS_PER_IP: '1000' }, 120_000);
+    apiToken = await login(server.baseUrl, 'carol', 'carol-password-1');
+  });
+  after(async () => {
+    if (server as SpawnedServer | undefined) {
+      server.kill('SIGKILL');
+      await server.exit;
+    }
+    await db.drop();
+  });
+
+  it('CONNECT (a proxy tunnel request) gets 405 in the JSON shape, not a silent close, on both ports', async () => {
+    for (const port of [server.port, server.metricsPort]) {
+      const answer = await rawRequest(port, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
+      assert.deepEqual([answer.status, errorCodeOf(answer)], [405, 'method_not_allowed'], `port ${port}`);
+    }
+  });
+
+  it('OPTIONS on an API route is 404 in the JSON shape, not a text/plain list of methods', async () => {
+    for (const path of ['/api/login', '/api/me', '/api/desktop/events']) {
+      const answer = await rawRequest(server.port, `OPTIONS ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      assert.deepEqual([answer.status, errorCodeOf(answer)], [404, 'not_found'], path);
+    }
+  });
+
+  it('the welcome is the first frame even when the client speaks before it (replies follow it, in order)', async () => {
+    const token = await desktopToken(server.baseUrl, apiToken);
+    const frames = await framesAfterEagerMessages(server.port, token, [
+      '{"type":"ping"}',
+      'not json',
+      '{"type":"resume","afterSeq":0}',
+    ]);
+    assert.deepEqual(
+      frames.map((frame) => (frame.type === 'error' ? `error:${(frame as { code?: string }).code}` : frame.type)),
+      ['welcome', 'pong', 'error:malformed_json', 'error:not_ready'],
+    );
+  });
+
+  it('two afterSeq parameters are an ambiguous resume point: 400 bad_request, no socket', async () => {
+    const token = await desktopToken(server.baseUrl, apiToken);
+    const answer = await rawRequest(
+      server.port,
+      `GET /ws/desktop?afterSeq=0&afterSeq=5 HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n` +
+        `Authorization: Bearer ${token}\r\n\r\n`,
+    );
+    assert.deepEqual([answer.status, errorCodeOf(answer)], [400, 'bad_request']);
+  });
+
+  it('a token in the URL is refused in any letter case (ACCESS_TOKEN, Token)', async () => {
+    const token = await desktopToken(server.baseUrl, apiToken);
+    for (const name of ['ACCESS_TOKEN', 'Token']) {
+      const answer = await rawRequest(
+        server.port,
+        `GET /ws/desktop?${name}=${token} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      );
+      assert.deepEqual([answer.status, errorCodeOf(answer)], [401, 'token_in_query'], name);
+    }
+  });
+
+  it('a loopback redirect_uri on port 0 (nothing can listen there) is 400 invalid_request', async () => {
+    const answer = await postJson(
+      `${server.baseUrl}/api/desktop/authcode`,
+      { code_challenge: pkcePair().challenge, code_challenge_method: 'S256', redirect_uri: 'http://127.0.0.1:0/cb' },
+      apiToken,
+    );
+    assert.deepEqual(
+      [answer.status, (answer.body.error as { code?: string } | undefined)?.code],
+      [400, 'invalid_request'],
+    );
+  });
+
+  it('the process is still up, with nothing unhandled in its output', async () => {
+    assert.equal((await fetch(`${server.baseUrl}/health`)).status, 200);
+    assert.doesNotMatch(server.output(), /unhandled|uncaught/i);
+  });
+});
