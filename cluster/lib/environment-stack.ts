@@ -14,6 +14,7 @@ import { ClusterBaseline } from './cluster-baseline/index.js';
 import { ExternalSecretsOperator } from './addons/external-secrets/index.js';
 import { KubePrometheusStack } from './addons/kube-prometheus-stack/index.js';
 import { MetricsServer } from './addons/metrics-server/index.js';
+import { Reloader } from './addons/reloader/index.js';
 import { KubernetesCluster } from './kubernetes-cluster/index.js';
 import { AlertTopic } from './alerting/index.js';
 import { Database } from './database/index.js';
@@ -136,6 +137,9 @@ export class EnvironmentStack extends Stack {
       environmentName: environment.name,
     });
     this.baseline.platformAlerts.node.addDependency(monitoringStack);
+    // A rotated password or key reaches running pods: the server's Rollout restarts when its Secret changes.
+    const reloader = new Reloader(this, 'Reloader', { cluster, namespaces: [environment.namespace] });
+    reloader.node.addDependency(this.kubernetes.nodeGroup);
     // The HorizontalPodAutoscalers of charts-out/ scale on CPU utilisation, which only the Metrics API serves.
     this.metricsServer = new MetricsServer(this, 'MetricsServer', { cluster });
     this.argoCd = new ArgoCd(this, 'ArgoCd', {

@@ -93,4 +93,15 @@ export const chartPins = {
     source:
       'Chart 1.21.1 ships external-dns v0.21.0 (kubernetes-sigs/external-dns, charts/external-dns/Chart.yaml, Aug 2026).',
   },
+  // Reloader v1.4.21.
+  reloader: {
+    chart: 'reloader',
+    repository: 'https://stakater.github.io/stakater-charts',
+    version: '2.2.16',
+    release: 'reloader',
+    namespace: 'reloader',
+    source:
+      'https://github.com/stakater/Reloader/blob/086eb09dd14ee9514fad45525480a6750d47207d/deployments/kubernetes/' +
+      'chart/reloader/Chart.yaml (2026-08-10)',
+  },
 } as const satisfies Record<string, HelmChartPin>;

@@ -1,0 +1,2 @@
+export * from './reloader.js';
+export type * from './reloader-props.js';
