@@ -105,8 +105,15 @@ for (const env of environments) {
     it('feeds every secretKeyRef and envFrom from a Secret an ExternalSecret of this folder writes, with that key', () => {
       const written = new Map<string, Set<string>>();
       for (const object of objects.filter((o) => o.kind === 'ExternalSecret')) {
-        const spec = object.spec as { target?: { name?: string }; data?: { secretKey: string }[] };
-        written.set(spec.target?.name ?? object.metadata.name, new Set(spec.data?.map((entry) => entry.secretKey)));
+        const spec = object.spec as {
+          target?: { name?: string; template?: { data?: Record<string, string>; mergePolicy?: string } };
+          data?: { secretKey: string }[];
+        };
+        const template = spec.target?.template;
+        // Keys a template builds (REDIS_URL); with mergePolicy Merge the fetched keys stay beside them.
+        const fetched = !template?.data || template.mergePolicy === 'Merge' ? (spec.data ?? []) : [];
+        const keys = [...fetched.map((entry) => entry.secretKey), ...Object.keys(template?.data ?? {})];
+        written.set(spec.target?.name ?? object.metadata.name, new Set(keys));
       }
       const containers = objects.flatMap((o) => {
         const spec = (o.spec as { template?: { spec?: IPodSpec } } | undefined)?.template?.spec;
