@@ -66,14 +66,6 @@ export function isJsonError(answer: { headers: Record<string, string>; body: str
   }
 }
 
-export function jsonErrorCode(body: string): string | undefined {
-  try {
-    return (JSON.parse(body) as { error?: { code?: string } }).error?.code;
-  } catch {
-    return undefined;
-  }
-}
-
 /** An upgrade request for `path`, with the given extra header lines (a valid key and version unless overridden). */
 export function upgradeRequest(port: number, path: string, headers: Record<string, string | undefined> = {}): string {
   const all: Record<string, string | undefined> = {
