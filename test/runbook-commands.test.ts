@@ -70,7 +70,7 @@ const kindNames: Record<string, string> = {
 };
 /** Objects that exist only at run time (made by controllers), never in charts-out/. */
 const runtimeKinds = new Set(['pods', 'pod', 'rs', 'replicaset', 'events', 'analysisruns', 'analysisrun']);
-const runtimeKinds2 = new Set(['targetgroupbindings', 'endpoints', 'secret', 'secrets', 'nodes']);
+const runtimeKinds2 = new Set(['all', 'targetgroupbindings', 'endpoints', 'secret', 'secrets', 'nodes']);
 
 const namespaceOf = (line: string) => /\s-n\s+("\$NS"|\$NS|[\w-]+)/.exec(line)?.[1]?.replaceAll('"', '');
 const serviceLines = kubectlLines.filter((line) => namespaceOf(line) === '$NS');
@@ -239,6 +239,16 @@ describe('RUNBOOK.md commands against the render', () => {
       const key = data.find((entry) => entry.secretKey === 'DB_PASSWORD')!.remoteRef.key;
       const phrase = `takes the database credentials from \`${key.replace(`/${env.name}/`, '/$ENV/')}\``;
       assert.ok(runbook.replaceAll(/\n\s*/g, ' ').includes(phrase), `RUNBOOK.md says "${phrase}"`);
+    }
+  });
+  it('names every object the render makes, so an operator can find each one from section 0', () => {
+    for (const env of environments) {
+      for (const object of environmentObjects(env.name)) {
+        assert.ok(
+          runbook.includes(`\`${object.metadata.name}\``),
+          `RUNBOOK.md names ${object.kind}/${object.metadata.name}`,
+        );
+      }
     }
   });
 });
