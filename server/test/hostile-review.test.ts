@@ -123,6 +123,17 @@ describe('hostile review: what a hostile client found beyond the issue list', ()
     assert.deepEqual([answer.status, errorCodeOf(answer)], [400, 'bad_request']);
   });
 
+  it('a WebSocket handshake without Host is 400 bad_handshake, even with a valid token', async () => {
+    const token = await desktopToken(server.baseUrl, apiToken);
+    const answer = await rawRequest(
+      server.port,
+      `GET /ws/desktop HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n` +
+        `Authorization: Bearer ${token}\r\n\r\n`,
+    );
+    assert.deepEqual([answer.status, errorCodeOf(answer)], [400, 'bad_handshake']);
+  });
+
   it('a token in the URL is refused in any letter case (ACCESS_TOKEN, Token)', async () => {
     const token = await desktopToken(server.baseUrl, apiToken);
     for (const name of ['ACCESS_TOKEN', 'Token']) {

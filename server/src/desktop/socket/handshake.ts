@@ -29,6 +29,9 @@ export function handshakeRefusal(req: IncomingMessage): UpgradeRefusal | undefin
   if (req.method !== 'GET') {
     return refusal(405, 'bad_handshake', 'A WebSocket handshake is a GET request', { Allow: 'GET' });
   }
+  if (!req.headers.host) {
+    return refusal(400, 'bad_handshake', 'A WebSocket handshake needs a Host header (RFC 6455 section 4.1)');
+  }
   if (req.headers.upgrade?.toLowerCase() !== 'websocket') {
     return refusal(400, 'bad_handshake', 'The Upgrade header must be websocket');
   }
