@@ -9,11 +9,12 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createFixture } from './lib/fixture.js';
 import { repositoryRoot } from './lib/processes.js';
-import { benchDelivery, type DeliveryFigures } from './sections/delivery.js';
-import { benchHttp, type HttpFigures } from './sections/http.js';
-import { benchLogins, type LoginFigures } from './sections/logins.js';
-import { benchSockets, type SocketFigures } from './sections/sockets.js';
-import { benchSynth, type SynthFigures } from './sections/synth.js';
+import { benchDelivery } from './sections/delivery.js';
+import { benchHttp } from './sections/http.js';
+import { benchLogins } from './sections/logins.js';
+import { benchSockets } from './sections/sockets.js';
+import { benchSynth } from './sections/synth.js';
+import type { BenchResults } from './lib/results.js';
 import { printTable } from './table.js';
 
 const quick = process.argv.includes('--quick');
@@ -45,18 +46,6 @@ const settings = quick
       stormSeconds: 15,
     };
 const DEADLINE_MS = quick ? 115_000 : 570_000;
-
-export interface BenchResults {
-  mode: 'quick' | 'full';
-  startedAt: string;
-  seconds: number;
-  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string };
-  http?: HttpFigures;
-  sockets?: SocketFigures;
-  delivery?: Omit<DeliveryFigures, 'users'>;
-  logins?: LoginFigures;
-  synth?: SynthFigures;
-}
 
 async function main(): Promise<void> {
   if (process.versions.node.split('.')[0] !== '24') {

@@ -1,5 +1,5 @@
 /** The one table `npm run bench` prints, with the targets of issue 15 beside the figures. */
-import type { BenchResults } from './run.js';
+import type { BenchResults } from './lib/results.js';
 
 const ratio = (value: number, base: number) => `${(value / base).toFixed(2)}x`;
 

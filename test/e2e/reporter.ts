@@ -8,7 +8,7 @@ import type { TestEvent } from 'node:test/reporters';
 
 /** Scenarios that reuse a test file from outside test/e2e, named here. */
 const reusedScenarios: Record<string, string> = {
-  'test/container.test.ts': 'scenario 5: container image (podman: read-only, non-root, graceful SIGTERM)',
+  'test/e2e/container.e2e.ts': 'scenario 5: container image (podman: read-only, non-root, graceful SIGTERM)',
 };
 
 interface Scenario {
