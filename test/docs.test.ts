@@ -89,3 +89,25 @@ describe('documentation', () => {
     assert.doesNotMatch(readFileSync(join(repoRoot, 'README.md'), 'utf8'), /<!-- (BEGIN|END) /);
   });
 });
+
+describe('the environment variables the server reads', () => {
+  it('are each named in the README and described in docs/server.md', async () => {
+    const variables = (await import('../server/src/config/variables.js')) as Record<string, unknown>;
+    const names = Object.values(variables)
+      .filter((value): value is Record<string, unknown> => typeof value === 'object' && value !== null)
+      .flatMap((group) => Object.keys(group).filter((key) => /^[A-Z][A-Z0-9_]+$/.test(key)));
+    assert.ok(names.length > 30, `found ${names.length} variables`);
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const server = readFileSync(join(repoRoot, 'docs/server.md'), 'utf8');
+    assert.deepEqual(
+      names.filter((name) => !readme.includes(`\`${name}\``)),
+      [],
+      'missing from the README',
+    );
+    assert.deepEqual(
+      names.filter((name) => !new RegExp(`^\\|[^|\\n]*\`${name}\``, 'm').test(server)),
+      [],
+      'missing from the environment table of docs/server.md',
+    );
+  });
+});
