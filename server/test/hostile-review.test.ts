@@ -47,12 +47,17 @@ function serverTextFrames(bytes: Buffer): string[] {
  * Upgrades with the given messages written in the same TCP write as the handshake (so the server reads them at
  * once, while it still looks up the welcome's lastSeq), and returns the text frames that arrive within `waitMs`.
  */
-async function framesAfterEagerMessages(port: number, token: string, messages: string[], waitMs = 1500) {
+async function framesAfterEagerMessages(
+  port: number,
+  token: string,
+  messages: string[],
+  { waitMs = 1500, path = '/ws/desktop' } = {},
+) {
   const socket = connect(port, '127.0.0.1');
   socket.on('error', () => undefined);
   await once(socket, 'connect');
   const handshake =
-    `GET /ws/desktop HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+    `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
     `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n` +
     `Authorization: Bearer ${token}\r\n\r\n`;
   const chunks: Buffer[] = [];
@@ -110,6 +115,23 @@ describe('hostile review: what a hostile client found beyond the issue list', ()
       frames.map((frame) => (frame.type === 'error' ? `error:${(frame as { code?: string }).code}` : frame.type)),
       ['welcome', 'pong', 'error:malformed_json', 'error:not_ready'],
     );
+  });
+
+  it('event data keeps a __proto__ key: stored and delivered as sent, no prototype made of it', async () => {
+    const data = '{"__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}},"kept":1}';
+    const posted = await fetch(`${server.baseUrl}/api/desktop/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiToken}`, 'content-type': 'application/json' },
+      body: `{"topic":"proto.keys","data":${data}}`,
+    });
+    assert.equal(posted.status, 201);
+    const { seq } = (await posted.json()) as { seq: number };
+    const token = await desktopToken(server.baseUrl, apiToken);
+    const frames = await framesAfterEagerMessages(server.port, token, [], { path: `/ws/desktop?afterSeq=${seq - 1}` });
+    const event = frames.find((frame) => frame.type === 'event') as { data?: object } | undefined;
+    assert.ok(event?.data, JSON.stringify(frames));
+    assert.deepEqual(Object.keys(event.data), ['__proto__', 'constructor', 'kept']);
+    assert.equal(Object.getPrototypeOf(event.data), Object.prototype);
   });
 
   it('two afterSeq parameters are an ambiguous resume point: 400 bad_request, no socket', async () => {

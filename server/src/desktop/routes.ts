@@ -123,7 +123,9 @@ export function desktopRouter(deps: DesktopRouteDeps): Router {
       if (user.role !== 'admin') throw new HttpError(403, 'forbidden', 'Only admins may send events to other users');
       if (!(await backend.users.findById(userId))) throw new HttpError(404, 'not_found', 'No such user');
     }
-    const event = await store.append(userId, body.topic, body.data);
+    // The parsed body's own `data`, not zod's copy: rebuilding an object by assignment turns a `__proto__` key into a
+    // prototype, so the stored event would silently lose it. z.json() has already checked that it is plain JSON.
+    const event = await store.append(userId, body.topic, (req.body as { data: unknown }).data);
     fanout.published(userId);
     res.status(201).json({ seq: event.seq });
   });
