@@ -1,22 +1,14 @@
 /** Child processes of the benchmark: servers under test and load generators, each its own Node process. */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../server/src/db/embedded-server.js';
+
+export { freePort };
 
 export const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const TS = ['--import', 'tsx'];
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
-}
 
 /** A forked child that answers requests over IPC, one reply per request. */
 export class Child {

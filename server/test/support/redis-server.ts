@@ -4,7 +4,8 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
+import { freePort } from '../../src/db/embedded-server.js';
 
 export const NO_REDIS_SERVER =
   'redis-server is needed (apt-get install -y --no-install-recommends redis-server): the cross-replica wake-ups are ' +
@@ -17,16 +18,6 @@ export interface PrivateRedis {
   start(): Promise<void>;
   /** Stops it and waits for the process to exit. */
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
 }
 
 async function accepting(port: number, timeoutMs: number): Promise<void> {

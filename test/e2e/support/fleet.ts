@@ -10,7 +10,7 @@ import type { TestDatabase } from '../../../server/test/support/database.js';
 import { openDesktops, provisionUsers, type DesktopUser, type ResilientDesktop } from './desktops.js';
 import { Haproxy } from './haproxy.js';
 import { postEventRequest, request, startLoad, type Load } from './load.js';
-import { RedisServer } from './redis.js';
+import { startPrivateRedis, type PrivateRedis } from '../../../server/test/support/redis-server.js';
 import { startReplica, type Replica, type StopResult } from './replica.js';
 import { sleep, waitUntil } from './wait.js';
 
@@ -40,7 +40,7 @@ export class Fleet {
     readonly scratch: string,
     readonly env: Record<string, string>,
     readonly haproxy: Haproxy,
-    private readonly redis: RedisServer,
+    private readonly redis: PrivateRedis,
     replicas: Replica[],
   ) {
     replicas.forEach((replica, index) => this.replicas.set(`s${index + 1}`, replica));
@@ -50,7 +50,7 @@ export class Fleet {
   /** `count` replicas (with room for `spareSlots` more in the target group) sharing one database and one Redis. */
   static async start(db: TestDatabase, count: number, spareSlots: number, overrides: Record<string, string> = {}) {
     const scratch = mkdtempSync(join(tmpdir(), 'desktop-backend-e2e-'));
-    const redis = await RedisServer.start();
+    const redis = await startPrivateRedis();
     const env = replicaEnv(db, { REDIS_URL: redis.url, ...overrides });
     const replicas: Replica[] = [];
     try {
