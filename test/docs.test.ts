@@ -83,6 +83,16 @@ describe('documentation', () => {
     });
   }
 
+  it('gives one deploy order: no page tells a newcomer to deploy every stack at once', () => {
+    for (const page of pages) {
+      const text = readFileSync(join(repoRoot, page), 'utf8');
+      assert.ok(
+        !/cdk deploy[^\n`]*--all/.test(text.replace(/never `cdk deploy --all`/g, '')),
+        `${page} says cdk deploy --all`,
+      );
+    }
+  });
+
   it('the README stays a front page', () => {
     const lines = readFileSync(join(repoRoot, 'README.md'), 'utf8').split('\n').length;
     assert.ok(lines <= 200, `README.md has ${lines} lines: move reference material to docs/`);
