@@ -246,6 +246,14 @@ describe('RUNBOOK.md commands against the render', () => {
       assert.ok(runbook.replaceAll(/\n\s*/g, ' ').includes(phrase), `RUNBOOK.md says "${phrase}"`);
     }
   });
+  it('quotes the canary scale-down delays the Rollout has', () => {
+    const canary = (rollout.spec as { strategy: { canary: Record<string, number> } }).strategy.canary;
+    const flat = runbook.replaceAll(/\n\s*/g, ' ');
+    for (const field of ['scaleDownDelaySeconds', 'abortScaleDownDelaySeconds']) {
+      assert.match(flat, new RegExp(`${canary[field]} s (?:after the last step|later) \\(\`${field}\`\\)`), field);
+    }
+  });
+
   it('names every object the render makes, so an operator can find each one from section 0', () => {
     for (const env of environments) {
       for (const object of environmentObjects(env.name)) {
