@@ -55,7 +55,17 @@ const monitoringStorageSchema = z
   })
   .prefault({});
 
+const argocdOperationsSchema = z
+  .object({
+    /** Argo CD in HA: two of each server and controller, Redis HA (one Redis per node: needs at least 3 nodes). */
+    highAvailability: z.boolean().default(false),
+    /** Minutes an Application may stay OutOfSync before a notification and an alert go out. */
+    outOfSyncMinutes: z.int().min(5).max(1440).default(30),
+  })
+  .prefault({});
+
 export const baselineSettingsShape = {
+  argocdOperations: argocdOperationsSchema,
   karpenter: karpenterSchema,
   cache: cacheSchema,
   edge: edgeSchema,

@@ -43,7 +43,20 @@ export const clusterSettings: Readonly<Record<string, ClusterSettingsInput>> = {
       maxAllocatedStorageGiB: 500,
       backupRetentionDays: 14,
     },
-    argocd: { repoUrl: gitRepository.url, targetRevision: gitRepository.targetRevision, adminEnabled: true },
+    argocd: {
+      repoUrl: gitRepository.url,
+      targetRevision: gitRepository.targetRevision,
+      // Production is SSO only (the schema refuses the local admin there). Replace with your identity provider.
+      adminEnabled: false,
+      oidc: {
+        name: 'SSO',
+        issuer: 'https://sso.example.com',
+        clientId: 'argocd-production',
+        adminGroups: ['platform-admins'],
+      },
+    },
+    argocdOperations: { highAvailability: true },
+    monitoringStorage: { prometheusGiB: 100, alertmanagerGiB: 2, grafanaGiB: 5 },
     alerting: {
       subscriptions: [
         { protocol: 'email', endpoint: 'oncall@example.com' },

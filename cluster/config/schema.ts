@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Environment } from '../../platform/environments.js';
 import { environmentSubnets } from '../../platform/network.js';
 import { baselineSettingsShape } from './baseline-schema.js';
+import { baselineProblems } from './production-checks.js';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 const LOG_RETENTION_DAYS = [
@@ -231,5 +232,7 @@ export function resolveClusterConfig(environment: Environment, settings: unknown
       `${where}: hostedZone.name "${parsed.hostedZone.name}" does not contain the host "${environment.host}"`,
     );
   }
+  const [problem] = baselineProblems(environment, parsed);
+  if (problem) throw new ClusterConfigError(`${where}: ${problem}`);
   return { environment, settings: parsed };
 }

@@ -135,8 +135,12 @@ export class EnvironmentStack extends Stack {
       alertTopic: this.alertTopic.topic,
       alertRouting: settings.alerting,
       environmentName: environment.name,
+      storage: { storageClassName: this.baseline.ebsCsiDriver.storageClassName, ...settings.monitoringStorage },
     });
-    this.baseline.platformAlerts.node.addDependency(monitoringStack);
+    // Its volumes are claimed from the default StorageClass, which the EBS CSI driver serves.
+    monitoringStack.node.addDependency(this.baseline.ebsCsiDriver);
+    // Charts that ship ServiceMonitors (and the platform PrometheusRule) need the Prometheus Operator's CRDs.
+    for (const monitored of this.baseline.monitored) monitored.node.addDependency(monitoringStack);
     // A rotated password or key reaches running pods: the server's Rollout restarts when its Secret changes.
     const reloader = new Reloader(this, 'Reloader', { cluster, namespaces: [environment.namespace] });
     reloader.node.addDependency(this.kubernetes.nodeGroup);
@@ -152,7 +156,9 @@ export class EnvironmentStack extends Stack {
       rootName: `${service.name}-${environment.name}`,
       adminEnabled: settings.argocd.adminEnabled,
       oidc: settings.argocd.oidc,
+      operations: settings.argocdOperations,
     });
+    this.argoCd.node.addDependency(monitoringStack);
     // Charts wait for their pods: nodes first.
     for (const addon of [
       loadBalancerController,

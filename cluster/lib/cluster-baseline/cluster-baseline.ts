@@ -1,4 +1,4 @@
-import type { IDependable } from 'constructs';
+import type { IConstruct, IDependable } from 'constructs';
 import { Construct } from 'constructs';
 import { externalSecrets } from '../../../platform/environments.js';
 import { subnetGroups } from '../../../platform/network.js';
@@ -29,8 +29,9 @@ export class ClusterBaseline extends Construct {
   readonly containerLogs: ContainerLogs;
   /** Only where the environment names its hosted zone. */
   readonly externalDns?: ExternalDns;
-  /** Apply after kube-prometheus-stack (its PrometheusRule CRD). */
   readonly platformAlerts: PlatformAlerts;
+  /** What ships ServiceMonitors or PrometheusRules: apply after kube-prometheus-stack (its CRDs). */
+  readonly monitored: readonly IConstruct[];
   /** Controllers and CRDs the first Argo CD sync needs (the Rollout kind, the node capacity). */
   readonly syncPrerequisites: readonly IDependable[];
 
@@ -95,6 +96,7 @@ export class ClusterBaseline extends Construct {
 
     this.platformAlerts = new PlatformAlerts(this, 'PlatformAlerts', { cluster });
 
+    this.monitored = [...charts, this.platformAlerts];
     this.syncPrerequisites = [this.argoRollouts, this.karpenter];
   }
 }

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { argocd } from '../../../../platform/environments.js';
 import { chartPins } from '../charts.js';
 import { applicationProjectPolicy } from './application-policy.js';
+import { argoCdOperationsValues, type ArgoCdOperations } from './argocd-operations.js';
 import { HelmAddon, type HelmChartPin } from '../helm-addon/index.js';
 import type { Environment } from '../../../../platform/environments.js';
 import { inClusterServer, serviceProjectSpec } from '../../../../platform/service-project.js';
@@ -35,6 +36,8 @@ export interface ArgoCdProps {
   readonly oidc?: ArgoCdOidc;
   /** @default chartPins.argoCd */
   readonly pin?: HelmChartPin;
+  /** Replicas and notifications. @default no HA, OutOfSync notified after 30 minutes */
+  readonly operations?: ArgoCdOperations;
 }
 
 /**
@@ -148,8 +151,12 @@ export const lockedProjectSpec: Record<string, unknown> = {
 };
 
 /** The chart values: settings only (no password), the SSO client and who administers Argo CD. */
-export function argoCdHelmValues(props: Pick<ArgoCdProps, 'adminEnabled' | 'oidc'>): Record<string, unknown> {
+export function argoCdHelmValues(
+  props: Pick<ArgoCdProps, 'adminEnabled' | 'oidc' | 'operations'>,
+): Record<string, unknown> {
+  const operations = argoCdOperationsValues(props.operations ?? { highAvailability: false, outOfSyncMinutes: 30 });
   return {
+    ...operations,
     dex: { enabled: false },
     configs: {
       cm: {
@@ -181,7 +188,7 @@ export function argoCdHelmValues(props: Pick<ArgoCdProps, 'adminEnabled' | 'oidc
           : {}),
       },
     },
-    server: { service: { type: 'ClusterIP' } },
+    server: { ...(operations.server as Record<string, unknown>), service: { type: 'ClusterIP' } },
   };
 }
 

@@ -1,1 +1,2 @@
 export * from './argocd.js';
+export * from './argocd-operations.js';

@@ -26,10 +26,12 @@ export class EbsCsiDriver extends Construct {
   readonly addon: eks.Addon;
   readonly role: iam.Role;
   readonly storageClass: eks.KubernetesManifest;
+  readonly storageClassName: string;
 
   constructor(scope: Construct, id: string, props: EbsCsiDriverProps) {
     super(scope, id);
     const { cluster, addonVersion, storageClassName } = { ...defaultProps, ...props };
+    this.storageClassName = storageClassName;
     if (!/^v\d+\.\d+\.\d+-eksbuild\.\d+$/.test(addonVersion)) {
       throw new Error(`EbsCsiDriver addonVersion "${addonVersion}" is not an EKS add-on version (vX.Y.Z-eksbuild.N)`);
     }

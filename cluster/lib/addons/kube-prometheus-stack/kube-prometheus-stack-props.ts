@@ -2,6 +2,7 @@ import type * as eks from 'aws-cdk-lib/aws-eks-v2';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { AlertRouting } from '../../alerting/index.js';
 import type { HelmChartPin } from '../helm-addon/index.js';
+import type { MonitoringStorage } from './monitoring-storage.js';
 
 export interface KubePrometheusStackProps {
   readonly cluster: eks.ICluster;
@@ -15,4 +16,6 @@ export interface KubePrometheusStackProps {
   readonly retention?: string;
   /** @default chartPins.kubePrometheusStack */
   readonly pin?: HelmChartPin;
+  /** Persistent volumes for Prometheus, Alertmanager and Grafana. @default emptyDir (lost when a pod moves) */
+  readonly storage?: MonitoringStorage;
 }

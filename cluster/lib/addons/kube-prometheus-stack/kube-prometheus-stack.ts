@@ -6,6 +6,7 @@ import { alertmanagerConfig } from '../../alerting/index.js';
 import { chartPins } from '../charts.js';
 import { HelmAddon } from '../helm-addon/index.js';
 import type { KubePrometheusStackProps } from './kube-prometheus-stack-props.js';
+import { mergeValues, monitoringStorageValues } from './monitoring-storage.js';
 
 /** Alertmanager's service account: EKS Pod Identity gives it the role that publishes to the alert topic. */
 export const alertmanagerServiceAccount = 'alertmanager';
@@ -26,7 +27,10 @@ export class KubePrometheusStack extends Construct {
 
   constructor(scope: Construct, id: string, props: KubePrometheusStackProps) {
     super(scope, id);
-    const { cluster, alertTopic, alertRouting, environmentName, retention, pin } = { ...defaultProps, ...props };
+    const { cluster, alertTopic, alertRouting, environmentName, retention, pin, storage } = {
+      ...defaultProps,
+      ...props,
+    };
     const [dashboardLabel, dashboardLabelValue] = singleLabel(monitoring.grafanaDashboardLabels);
     this.addon = new HelmAddon(this, 'Addon', {
       cluster,
@@ -41,7 +45,7 @@ export class KubePrometheusStack extends Construct {
           }),
         ],
       },
-      values: {
+      values: mergeValues(storage ? monitoringStorageValues(storage) : {}, {
         // Helm installs crds/ once and never upgrades it: the chart's job applies the pinned CRDs before each upgrade.
         crds: {
           enabled: true,
@@ -90,7 +94,7 @@ export class KubePrometheusStack extends Construct {
         kubeScheduler: { enabled: false },
         kubeEtcd: { enabled: false },
         kubeProxy: { enabled: false },
-      },
+      }),
     });
   }
 }

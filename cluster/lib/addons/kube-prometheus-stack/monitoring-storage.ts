@@ -43,3 +43,18 @@ export function monitoringStorageValues(storage: MonitoringStorage): Record<stri
     },
   };
 }
+
+type Values = Readonly<Record<string, unknown>>;
+
+const isPlainObject = (value: unknown): value is Values =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Chart values merged key by key (objects deeply, anything else replaced by `extra`). */
+export function mergeValues(base: Values, extra: Values): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(extra)) {
+    const current = merged[key];
+    merged[key] = isPlainObject(current) && isPlainObject(value) ? mergeValues(current, value) : value;
+  }
+  return merged;
+}
