@@ -3,36 +3,23 @@ import { describe, it } from 'node:test';
 import { environments } from '../../platform/environments.js';
 import { clusterConfigs } from '../config/environments.js';
 import { chartPins } from '../lib/addons/charts.js';
-import { containerLogGroupName, containerLogStreamTemplate } from '../lib/addons/container-logs/index.js';
+import {
+  containerLogGroupName,
+  containerLogStreamTemplate,
+  fluentBitServiceAccount,
+} from '../lib/addons/container-logs/index.js';
+import { externalDnsServiceAccount } from '../lib/addons/external-dns/index.js';
 import {
   allResources,
   helmValues,
-  irsaTrustText,
-  resources,
+  assertPodIdentityTrust,
+  podIdentity,
   single,
   useSynthesizedCluster,
-  type SynthesizedCluster,
 } from './support/synth.js';
 
 const synthesized = useSynthesizedCluster();
 const configs = new Map(clusterConfigs().map((config) => [config.environment.name, config]));
-type Template = ReturnType<SynthesizedCluster['environment']>;
-
-interface Statement {
-  Action: string | string[];
-  Resource: unknown;
-}
-
-/** Statements of the role whose logical id starts with `prefix`, and that role's id. */
-function roleStatements(template: Template, prefix: string): [string, Statement[]] {
-  const roles = resources(template, 'AWS::IAM::Role').filter(([id]) => id.startsWith(prefix));
-  assert.equal(roles.length, 1, `one role under ${prefix}`);
-  const [roleId] = roles[0]!;
-  const statements = resources(template, 'AWS::IAM::Policy')
-    .filter(([, policy]) => JSON.stringify(policy.Properties.Roles).includes(`"${roleId}"`))
-    .flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
-  return [roleId, statements];
-}
 
 for (const environment of environments) {
   const { settings } = configs.get(environment.name)!;
@@ -84,13 +71,15 @@ for (const environment of environments) {
     });
 
     it('lets Fluent Bit write streams into that group and nothing else', () => {
-      const [roleId, statements] = roleStatements(template(), 'BaselineContainerLogsAddon');
+      const { namespace } = chartPins.awsForFluentBit;
+      const identity = podIdentity(template(), namespace, fluentBitServiceAccount);
+      assertPodIdentityTrust(identity, namespace, fluentBitServiceAccount);
+      const statements = identity.statements;
       const actions = statements.flatMap((statement) => statement.Action).sort();
       assert.deepEqual(actions, ['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents']);
       const resourcesText = JSON.stringify(statements.map((statement) => statement.Resource));
       assert.ok(resourcesText.includes(`log-group:${containerLogGroupName(clusterName)}`));
       assert.doesNotMatch(resourcesText, /log-group:\*|"\*"/);
-      assert.match(irsaTrustText(template(), roleId), /aws-for-fluent-bit/);
     });
   });
 
@@ -111,7 +100,10 @@ for (const environment of environments) {
     });
 
     it('may change records of that one zone only', () => {
-      const [roleId, statements] = roleStatements(template(), 'BaselineExternalDnsAddon');
+      const { namespace } = chartPins.externalDns;
+      const identity = podIdentity(template(), namespace, externalDnsServiceAccount);
+      assertPodIdentityTrust(identity, namespace, externalDnsServiceAccount);
+      const statements = identity.statements;
       const change = statements.find((statement) =>
         [statement.Action].flat().includes('route53:ChangeResourceRecordSets'),
       )!;
@@ -121,7 +113,6 @@ for (const environment of environments) {
         unscoped.flatMap((statement) => [statement.Action].flat()),
         ['route53:ListHostedZones'],
       );
-      assert.match(irsaTrustText(template(), roleId), /external-dns/);
     });
   });
 }

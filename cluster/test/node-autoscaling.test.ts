@@ -7,7 +7,8 @@ import { interruptionEvents, karpenterServiceAccount } from '../lib/addons/karpe
 import {
   allResources,
   helmValues,
-  irsaTrustText,
+  assertPodIdentityTrust,
+  podIdentity,
   kubernetesResources,
   resources,
   single,
@@ -27,10 +28,7 @@ interface Statement {
 }
 
 function karpenterStatements(template: Template): Statement[] {
-  const [roleId] = resources(template, 'AWS::IAM::Role').find(([id]) => id.startsWith('BaselineKarpenterAddon'))!;
-  return resources(template, 'AWS::IAM::Policy')
-    .filter(([, policy]) => JSON.stringify(policy.Properties.Roles).includes(`"${roleId}"`))
-    .flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+  return podIdentity(template, chartPins.karpenter.namespace, karpenterServiceAccount).statements;
 }
 
 interface KarpenterManifest {
@@ -69,7 +67,7 @@ for (const environment of environments) {
       };
       assert.equal(values.settings.clusterName, clusterName);
       assert.equal(values.settings.interruptionQueue, '<token>', 'the queue created here');
-      assert.deepEqual(values.serviceAccount, { create: false, name: karpenterServiceAccount });
+      assert.deepEqual(values.serviceAccount, { create: true, name: karpenterServiceAccount });
       assert.equal(values.serviceMonitor.enabled, true);
     });
 
@@ -115,12 +113,10 @@ for (const environment of environments) {
           assert.match(action, /^(ec2:Describe|pricing:GetProducts$|iam:ListInstanceProfiles$)/, action);
         }
       }
-      assert.match(
-        irsaTrustText(
-          template(),
-          resources(template(), 'AWS::IAM::Role').find(([id]) => id.startsWith('BaselineKarpenterAddon'))![0],
-        ),
-        /karpenter/,
+      assertPodIdentityTrust(
+        podIdentity(template(), chartPins.karpenter.namespace, karpenterServiceAccount),
+        chartPins.karpenter.namespace,
+        karpenterServiceAccount,
       );
     });
 

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { environments, monitoring } from '../../platform/environments.js';
-import { targetGroupVerificationActions } from '../lib/addons/argo-rollouts/index.js';
+import { argoRolloutsServiceAccount, targetGroupVerificationActions } from '../lib/addons/argo-rollouts/index.js';
 import { chartPins } from '../lib/addons/charts.js';
 import { interfaceEndpointServices } from '../lib/vpc-endpoints/index.js';
 import { valkeyPorts } from '../lib/valkey-cache/index.js';
 import {
   allResources,
   helmValues,
-  irsaTrustText,
+  assertPodIdentityTrust,
+  podIdentity,
   resources,
   single,
   useSynthesizedCluster,
@@ -18,13 +19,6 @@ import {
 
 const synthesized = useSynthesizedCluster();
 type Template = ReturnType<SynthesizedCluster['environment']>;
-
-/** The IAM statements attached to a role, across every policy resource that names it. */
-function statementsOfRole(template: Template, roleId: string): { Action: string | string[]; Resource: unknown }[] {
-  return resources(template, 'AWS::IAM::Policy')
-    .filter(([, policy]) => JSON.stringify(policy.Properties.Roles).includes(`"${roleId}"`))
-    .flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: never[] }).Statement);
-}
 
 function ingressRulesOf(template: Template, groupId: string): Record<string, unknown>[] {
   const inline = (allResources(template)[groupId]?.Properties.SecurityGroupIngress ?? []) as Record<string, unknown>[];
@@ -68,12 +62,12 @@ for (const environment of environments) {
       assert.equal(values.controller.awsVerifyTargetGroup, true);
     });
 
-    it('gives the controller read-only Elastic Load Balancing access, bound to its own service account', () => {
-      const [roleId] = resources(template(), 'AWS::IAM::Role').find(([id]) => id.startsWith('BaselineArgoRollouts'))!;
-      const actions = statementsOfRole(template(), roleId).flatMap((statement) => statement.Action);
+    it('gives the controller read-only Elastic Load Balancing access through Pod Identity, for its own account only', () => {
+      const identity = podIdentity(template(), chartPins.argoRollouts.namespace, argoRolloutsServiceAccount);
+      assertPodIdentityTrust(identity, chartPins.argoRollouts.namespace, argoRolloutsServiceAccount);
+      const actions = identity.statements.flatMap((statement) => statement.Action);
       assert.deepEqual(actions.sort(), [...targetGroupVerificationActions].sort());
-      assert.ok(actions.every((action) => /^elasticloadbalancing:Describe/.test(action)));
-      assert.match(irsaTrustText(template(), roleId), /argo-rollouts:argo-rollouts|argo-rollouts/);
+      assert.ok(actions.every((action) => action.startsWith('elasticloadbalancing:Describe')));
     });
   });
 

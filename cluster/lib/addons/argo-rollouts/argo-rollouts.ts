@@ -68,7 +68,7 @@ export class ArgoRollouts extends Construct {
           },
         },
         dashboard: { enabled: false },
-        serviceAccount: { create: !verifyTargetGroups, name: argoRolloutsServiceAccount },
+        serviceAccount: { create: true, name: argoRolloutsServiceAccount },
         providerRBAC: {
           enabled: true,
           providers: {
@@ -85,9 +85,9 @@ export class ArgoRollouts extends Construct {
           },
         },
       },
-      serviceAccount: verifyTargetGroups
+      podIdentity: verifyTargetGroups
         ? {
-            name: argoRolloutsServiceAccount,
+            serviceAccount: argoRolloutsServiceAccount,
             statements: [
               new iam.PolicyStatement({
                 sid: 'VerifyTargetGroups',
@@ -98,8 +98,8 @@ export class ArgoRollouts extends Construct {
           }
         : undefined,
     });
-    if (this.addon.serviceAccount) {
-      Validations.of(this.addon.serviceAccount).acknowledge({
+    if (this.addon.role) {
+      Validations.of(this.addon.role).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
           'Argo Rollouts target-group verification: Elastic Load Balancing Describe* calls, which support no ' +

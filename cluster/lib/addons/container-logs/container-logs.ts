@@ -72,7 +72,7 @@ export class ContainerLogs extends Construct {
       cluster: props.cluster,
       pin,
       values: {
-        serviceAccount: { create: false, name: fluentBitServiceAccount },
+        serviceAccount: { create: true, name: fluentBitServiceAccount },
         // Every node, whatever its taints: a node without the shipper loses its pods' logs.
         tolerations: [{ operator: 'Exists' }],
         resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
@@ -94,8 +94,8 @@ export class ContainerLogs extends Construct {
           labels: { ...monitoring.prometheusSelectorLabels },
         },
       },
-      serviceAccount: {
-        name: fluentBitServiceAccount,
+      podIdentity: {
+        serviceAccount: fluentBitServiceAccount,
         statements: [
           new iam.PolicyStatement({
             sid: 'WriteContainerLogStreams',

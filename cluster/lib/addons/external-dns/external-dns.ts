@@ -38,11 +38,11 @@ export class ExternalDns extends Construct {
         txtOwnerId: ownerId,
         domainFilters: [hostedZone.name],
         extraArgs: [`--zone-id-filter=${hostedZone.id}`, '--aws-zone-type=public'],
-        serviceAccount: { create: false, name: externalDnsServiceAccount },
+        serviceAccount: { create: true, name: externalDnsServiceAccount },
         serviceMonitor: { enabled: true, additionalLabels: { ...monitoring.prometheusSelectorLabels } },
       },
-      serviceAccount: {
-        name: externalDnsServiceAccount,
+      podIdentity: {
+        serviceAccount: externalDnsServiceAccount,
         statements: [
           new iam.PolicyStatement({
             sid: 'ChangeRecordsOfTheEnvironmentZone',

@@ -89,12 +89,12 @@ export class Karpenter extends Construct {
       pin,
       values: {
         replicas: 2,
-        serviceAccount: { create: false, name: karpenterServiceAccount },
+        serviceAccount: { create: true, name: karpenterServiceAccount },
         settings: { clusterName: props.clusterName, interruptionQueue: this.interruptionQueue.queueName },
         serviceMonitor: { enabled: true, additionalLabels: { ...monitoring.prometheusSelectorLabels } },
       },
-      serviceAccount: {
-        name: karpenterServiceAccount,
+      podIdentity: {
+        serviceAccount: karpenterServiceAccount,
         statements: karpenterControllerStatements({
           clusterName: props.clusterName,
           partition: stack.partition,
