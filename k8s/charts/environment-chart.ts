@@ -23,6 +23,7 @@ import { Monitoring } from '../lib/monitoring/index.js';
 import { ServerNetworkPolicy } from '../lib/network-policy/index.js';
 import { WebService, containerName, portNames } from '../lib/web-service/index.js';
 import type { CanaryProps, ReplicaRange } from '../lib/web-service/index.js';
+import { checkDatabaseSettings, checkServerSettings } from '../lib/server-settings.js';
 import { syncWaves } from '../lib/sync-waves.js';
 
 export interface EnvironmentChartProps extends ChartProps {
@@ -85,6 +86,7 @@ export class EnvironmentChart extends Chart {
     const name = service.name;
     const image = `${imageRepository(env)}:${props.imageTag}`;
     const environment = serverEnvironment(env, contract);
+    checkServerSettings(`${env.name}: the server (Rollout ${service.name})`, environment);
     const replicas = props.replicas ?? (env.production ? { min: 3, max: 10 } : { min: 2, max: 4 });
 
     // The server connects as the application user (DML only); the master secret is read by no pod of the server.
@@ -98,6 +100,13 @@ export class EnvironmentChart extends Chart {
       wave: syncWaves.foundation,
     });
 
+    const migrationEnvironment = {
+      NODE_ENV: environment.NODE_ENV,
+      DB_NAME: databaseName,
+      DB_TLS: environment.DB_TLS,
+      LOG_LEVEL: environment.LOG_LEVEL,
+    };
+    checkDatabaseSettings(`${env.name}: the migration Job`, migrationEnvironment);
     new MigrationJob(this, 'migration', {
       env,
       name: `${name}-migrate`,
@@ -107,12 +116,7 @@ export class EnvironmentChart extends Chart {
       clusterSecretStore: externalSecrets.clusterSecretStore,
       // The migration user (DDL) runs the migrations.
       databaseEntries: databaseEntries(env, 'databaseMigrator'),
-      environment: {
-        NODE_ENV: environment.NODE_ENV,
-        DB_NAME: databaseName,
-        DB_TLS: environment.DB_TLS,
-        LOG_LEVEL: environment.LOG_LEVEL,
-      },
+      environment: migrationEnvironment,
     });
 
     const plan = canaryPlan(env);

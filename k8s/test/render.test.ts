@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { gitRepository } from '../../platform/environments.js';
+import { serverContract } from '../../platform/server-contract.js';
+import { serverEnvironment } from '../charts/environment-chart.js';
+import { checkDatabaseSettings, checkServerSettings } from '../lib/server-settings.js';
 import { environments, readTree, renderRoot, renderedFiles, repoRoot } from './rendered.js';
 
 const renderedDirs = [gitRepository.chartsDir, gitRepository.argocdDir];
@@ -88,5 +91,27 @@ describe('npm run synth', () => {
     });
     const config = readFileSync(join(repoRoot, 'cdk8s.yaml'), 'utf8');
     assert.match(config, new RegExp(`^output: ${gitRepository.chartsDir}$`, 'm'));
+  });
+});
+
+describe('server settings at render time', () => {
+  it("fails the render, naming the variable, when the server's own schema refuses a rendered setting", () => {
+    assert.throws(() => {
+      checkServerSettings('staging: the server', {
+        ...serverEnvironment(environments[0]!, serverContract),
+        DB_POOL_SIZE: 'ten',
+      });
+    }, /staging: the server: the server would refuse[\s\S]*DB_POOL_SIZE/);
+    assert.throws(() => {
+      checkDatabaseSettings('staging: the migration Job', { NODE_ENV: 'production', DB_TLS: 'off' });
+    }, /DB_TLS/);
+  });
+
+  it('accepts what the charts render', () => {
+    for (const env of environments) {
+      assert.doesNotThrow(() => {
+        checkServerSettings(env.name, serverEnvironment(env, serverContract));
+      });
+    }
   });
 });
