@@ -82,7 +82,7 @@ export class EnvironmentChart extends Chart {
 
   constructor(scope: Construct, id: string, props: EnvironmentChartProps) {
     const { env, contract } = props;
-    super(scope, id, { ...props, namespace: env.namespace, labels: commonLabels(env, props.imageTag) });
+    super(scope, id, { ...props, namespace: env.namespace, labels: commonLabels(env) });
     const name = service.name;
     const image = `${imageRepository(env)}:${props.imageTag}`;
     const environment = serverEnvironment(env, contract);

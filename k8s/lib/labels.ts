@@ -18,12 +18,14 @@ export function instanceName(env: Environment): string {
   return `${service.name}-${env.name}`;
 }
 
-/** Labels every object of an environment carries (Chart-wide). */
-export function commonLabels(env: Environment, version: string): Labels {
+/**
+ * Labels every object of an environment carries (Chart-wide). Not the version: it goes only where it says what runs
+ * (the Rollout, the migration Job and their pods), so an image bump changes those few lines and nothing else.
+ */
+export function commonLabels(env: Environment): Labels {
   return {
     [labelKeys.name]: service.name,
     [labelKeys.instance]: instanceName(env),
-    [labelKeys.version]: version,
     [labelKeys.partOf]: service.partOf,
     [labelKeys.managedBy]: 'cdk8s',
   };

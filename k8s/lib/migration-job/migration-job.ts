@@ -99,7 +99,7 @@ export class MigrationJob extends Construct {
     this.job = new kplus.Job(this, 'job', {
       metadata: {
         name: props.name,
-        labels: componentLabel,
+        labels: { ...componentLabel, [labelKeys.version]: props.version },
         annotations: hookAnnotations('PreSync', syncWaves.migration, migrationHookDeletePolicies),
       },
       podMetadata: {

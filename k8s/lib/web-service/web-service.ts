@@ -139,7 +139,7 @@ export class WebService extends Construct {
     const template = serverPodTemplate({
       props,
       resources: props.resources ?? defaultResources,
-      labels: { ...Chart.of(this).labels, ...this.selectorLabels },
+      labels: { ...Chart.of(this).labels, ...this.selectorLabels, [labelKeys.version]: props.version },
       selectorLabels: this.selectorLabels,
       serviceAccountName: serviceAccount.name,
     });
@@ -148,7 +148,10 @@ export class WebService extends Construct {
       this,
       'rollout',
       new Rollout({
-        metadata: metadata(name, syncWaves.workload, { [reloaderSecretAnnotation]: props.secretName }),
+        metadata: {
+          ...metadata(name, syncWaves.workload, { [reloaderSecretAnnotation]: props.secretName }),
+          labels: { ...componentLabel, [labelKeys.version]: props.version },
+        },
         spec: {
           selector: { matchLabels: { ...this.selectorLabels } },
           template,

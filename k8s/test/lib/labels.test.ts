@@ -11,7 +11,6 @@ describe('recommended labels', () => {
       const expected = {
         [labelKeys.name]: service.name,
         [labelKeys.instance]: instanceName(env),
-        [labelKeys.version]: readPin(env.name).imageTag,
         [labelKeys.partOf]: service.partOf,
         [labelKeys.managedBy]: 'cdk8s',
       };
@@ -24,6 +23,16 @@ describe('recommended labels', () => {
           }
           assert.ok(labels?.[labelKeys.component], `${object.kind}/${object.metadata.name} has a component`);
         }
+      }
+    });
+
+    it(`carry the version of ${env.name} only on what runs the image: the Rollout, the migration Job and their pods`, () => {
+      const versioned = new Set(['Rollout', 'Job']);
+      for (const object of environmentObjects(env.name)) {
+        const spec = object.spec as { template?: { metadata?: { labels?: Record<string, string> } } } | undefined;
+        const expected = versioned.has(object.kind) ? readPin(env.name).imageTag : undefined;
+        assert.equal(object.metadata.labels?.[labelKeys.version], expected, `${object.kind}/${object.metadata.name}`);
+        if (spec?.template) assert.equal(spec.template.metadata?.labels?.[labelKeys.version], expected);
       }
     });
   }
