@@ -100,6 +100,25 @@ export class EnvironmentChart extends Chart {
       wave: syncWaves.foundation,
     });
 
+    // The database users, created or updated with the master credentials before the migration runs as one of them.
+    new MigrationJob(this, 'database-users', {
+      env,
+      name: `${name}-db-users`,
+      image,
+      version: props.imageTag,
+      contract,
+      clusterSecretStore: externalSecrets.clusterSecretStore,
+      databaseEntries: [
+        ...databaseEntries(env, 'database'),
+        ...databaseEntries(env, 'databaseApp', { DB_APP_USER: 'username', DB_APP_PASSWORD: 'password' }),
+        ...databaseEntries(env, 'databaseMigrator', { DB_MIGRATOR_USER: 'username', DB_MIGRATOR_PASSWORD: 'password' }),
+      ],
+      command: contract.image.provisionDatabaseUsersCommand,
+      component: components.databaseUsers,
+      wave: syncWaves.provisionDatabaseUsers,
+      environment: { NODE_ENV: environment.NODE_ENV, DB_NAME: databaseName, DB_TLS: environment.DB_TLS },
+    });
+
     const migrationEnvironment = {
       NODE_ENV: environment.NODE_ENV,
       DB_NAME: databaseName,

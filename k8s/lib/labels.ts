@@ -46,6 +46,7 @@ export function selectorLabels(env: Environment, component: string): Labels {
 export const components = {
   server: 'server',
   migration: 'migration',
+  databaseUsers: 'database-users',
   secrets: 'secrets',
   monitoring: 'monitoring',
   delivery: 'delivery',

@@ -7,8 +7,11 @@
  *                       Namespace object in charts-out/ would only be applied in the Sync phase, after the migration.
  *   0 migrationSecret   ExternalSecret of the DB credentials for the migration; healthy once the Secret exists.
  *     and NetworkPolicy of the migration pods (DNS and MySQL out, nothing in), in place before the Job's pod starts.
- *   1 migration         the migration Job; the sync stops here if it fails, so no pod of the new release starts on an
- *                       old schema.
+ *   1 provisionDatabaseUsers  the Job that creates or updates the application (DML) and migration (DDL) users with
+ *                       the master credentials (`npm run db:provision-users`), its own Secret read from the master,
+ *                       app and migrator secrets; idempotent, so it runs on every sync.
+ *   2 migration         the migration Job, as the migration user; the sync stops here if it fails, so no pod of the
+ *                       new release starts on an old schema.
  * Sync:
  *   0 foundation        ServiceAccount, app ExternalSecret, NetworkPolicy, monitoring objects, AnalysisTemplate.
  *   1 traffic           root, stable and canary Services and the Ingress (rendered with its 100 % stable action):
@@ -18,7 +21,8 @@
  */
 export const syncWaves = {
   migrationSecret: 0,
-  migration: 1,
+  provisionDatabaseUsers: 1,
+  migration: 2,
   foundation: 0,
   traffic: 1,
   workload: 2,

@@ -20,6 +20,12 @@ export interface MigrationJobProps {
   readonly databaseEntries: readonly SecretEntry[];
   /** Plain environment variables (DB_NAME, NODE_ENV, LOG_LEVEL). */
   readonly environment: Readonly<Record<string, string>>;
+  /** What the Job runs from the image. @default the contract's migrate command */
+  readonly command?: readonly string[];
+  /** app.kubernetes.io/component of the Job, its pods (their selector), Secret and NetworkPolicy. @default migration */
+  readonly component?: string;
+  /** PreSync wave of the Job; its Secret and NetworkPolicy come in wave 0. @default syncWaves.migration */
+  readonly wave?: number;
   /** @default 2 */
   readonly backoffLimit?: number;
   /** A migration that runs longer is killed and the sync fails. @default 10 minutes */

@@ -44,6 +44,8 @@ function validateProps(id: string, props: MigrationJobProps): void {
     .check(props.databaseEntries.length > 0, 'databaseEntries', 'must give the migration its database credentials')
     .variableNames('environment', Object.keys(props.environment))
     .integer('backoffLimit', props.backoffLimit, 0, 10)
+    .check(props.command === undefined || props.command.length > 0, 'command', 'must not be empty')
+    .integer('wave', props.wave, syncWaves.migrationSecret + 1, 10)
     .check(
       props.activeDeadline === undefined || props.activeDeadline.toSeconds() >= 60,
       'activeDeadline',
@@ -70,13 +72,14 @@ export class MigrationJob extends Construct {
     validateProps(id, props);
     super(scope, id);
     const { contract } = props;
-    const componentLabel = { [labelKeys.component]: components.migration };
+    const component = props.component ?? components.migration;
+    const componentLabel = { [labelKeys.component]: component };
 
     this.secret = new ExternalSecret(this, 'secret', {
       name: `${props.name}-db`,
       clusterSecretStore: props.clusterSecretStore,
       entries: props.databaseEntries,
-      component: components.migration,
+      component,
       hook: prerequisiteHook,
     });
     const secret = kplus.Secret.fromSecretName(this, 'secret-ref', this.secret.secretName);
@@ -85,12 +88,12 @@ export class MigrationJob extends Construct {
       secret,
       Object.fromEntries(props.databaseEntries.map((entry) => [entry.secretKey, entry.secretKey])),
     );
-    const podSelector = selectorLabels(props.env, components.migration);
+    const podSelector = selectorLabels(props.env, component);
 
     this.networkPolicy = new MigrationNetworkPolicy(this, 'network-policy', {
       name: props.name,
       pods: kplus.Pods.select(this, 'pods', { labels: podSelector }),
-      component: components.migration,
+      component,
       databaseSubnets: environmentSubnets(props.env).database,
       annotations: hookAnnotations(prerequisiteHook.hook, prerequisiteHook.wave, prerequisiteHook.deletePolicies),
     });
@@ -100,7 +103,7 @@ export class MigrationJob extends Construct {
       metadata: {
         name: props.name,
         labels: { ...componentLabel, [labelKeys.version]: props.version },
-        annotations: hookAnnotations('PreSync', syncWaves.migration, migrationHookDeletePolicies),
+        annotations: hookAnnotations('PreSync', props.wave ?? syncWaves.migration, migrationHookDeletePolicies),
       },
       podMetadata: {
         labels: {
@@ -118,10 +121,10 @@ export class MigrationJob extends Construct {
       volumes: [tmp],
       containers: [
         {
-          name: 'migrate',
+          name: component === components.migration ? 'migrate' : component,
           image: props.image,
           imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-          command: [...contract.image.migrateCommand],
+          command: [...(props.command ?? contract.image.migrateCommand)],
           workingDir: contract.image.workdir,
           envVariables,
           resources: {

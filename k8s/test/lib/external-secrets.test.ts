@@ -37,7 +37,7 @@ for (const env of environments) {
   describe(`ExternalSecrets (${env.name})`, () => {
     it('give the server the application user (DML only) and the migration the migration user, never the master', () => {
       const rollout = findObject(env.name, 'Rollout') as unknown as IRollout;
-      const job = findObject(env.name, 'Job') as unknown as IJob;
+      const job = findObject(env.name, 'Job', 'desktop-backend-migrate') as unknown as IJob;
       const serverSecrets = [...secretNamesOf(rollout.spec.template!)].flatMap((name) => [...remoteKeysOf(name)]);
       const migrationSecrets = [...secretNamesOf(job.spec!.template)].flatMap((name) => [...remoteKeysOf(name)]);
       assert.ok(serverSecrets.includes(env.secrets.databaseApp));
@@ -96,7 +96,7 @@ for (const env of environments) {
         }),
       );
       const rollout = findObject(env.name, 'Rollout') as unknown as IRollout;
-      const job = findObject(env.name, 'Job') as unknown as IJob;
+      const job = findObject(env.name, 'Job', 'desktop-backend-migrate') as unknown as IJob;
       const references = [rollout.spec.template!, job.spec!.template].flatMap((template) =>
         (template.spec!.containers[0]!.env ?? []).flatMap((variable) => variable.valueFrom?.secretKeyRef ?? []),
       );

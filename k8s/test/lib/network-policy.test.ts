@@ -80,7 +80,7 @@ for (const env of environments) {
   const policy = findObject(env.name, 'NetworkPolicy', 'desktop-backend') as unknown as INetworkPolicy;
   const migrationPolicy = findObject(env.name, 'NetworkPolicy', 'desktop-backend-migrate') as unknown as INetworkPolicy;
   const serverPods = (findObject(env.name, 'Rollout') as unknown as IRollout).spec.template!.metadata!.labels!;
-  const job = findObject(env.name, 'Job') as unknown as IJob;
+  const job = findObject(env.name, 'Job', 'desktop-backend-migrate') as unknown as IJob;
   const migrationPods = job.spec!.template.metadata!.labels!;
   const spec = policy.spec!;
   const subnets = environmentSubnets(env);

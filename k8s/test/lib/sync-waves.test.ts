@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { IJob } from 'kubernetes-models/batch/v1/Job';
+import { serverContract } from '../../../platform/server-contract.js';
 import { argoAnnotations } from '../../lib/sync-waves.js';
 import { environmentObjects, environments, findObject } from '../rendered.js';
 import type { KubeObject } from '../rendered.js';
@@ -23,12 +24,11 @@ function before(first: KubeObject, second: KubeObject): boolean {
 
 for (const env of environments) {
   const objects = environmentObjects(env.name);
-  const job = findObject(env.name, 'Job');
+  const job = findObject(env.name, 'Job', 'desktop-backend-migrate');
   const rollout = findObject(env.name, 'Rollout');
   const appSecret = objects.find((object) => object.kind === 'ExternalSecret' && placement(object).phase === 'Sync')!;
-  const migrationSecret = objects.find(
-    (object) => object.kind === 'ExternalSecret' && placement(object).phase === 'PreSync',
-  )!;
+  const migrationSecret = findObject(env.name, 'ExternalSecret', 'desktop-backend-migrate-db');
+  const usersJob = findObject(env.name, 'Job', 'desktop-backend-db-users');
 
   describe(`sync order (${env.name})`, () => {
     it('runs the migration as a PreSync hook, after its own ExternalSecret hook, before everything else', () => {
@@ -42,6 +42,20 @@ for (const env of environments) {
       assert.deepEqual([...new Set(references)], [migrationSecretName]);
       for (const object of objects.filter((candidate) => placement(candidate).phase === 'Sync')) {
         assert.ok(before(job, object), `${object.kind} is applied after the migration`);
+      }
+    });
+
+    it('creates the database users (with the master secret) before the migration runs as the migration user', () => {
+      assert.equal(placement(usersJob).phase, 'PreSync');
+      assert.ok(before(findObject(env.name, 'ExternalSecret', 'desktop-backend-db-users-db'), usersJob));
+      assert.ok(before(usersJob, job), 'the users exist before the migration connects as one of them');
+      const usersCommand = (usersJob as unknown as IJob).spec!.template.spec!.containers[0]!.command;
+      assert.deepEqual(usersCommand, [...serverContract.image.provisionDatabaseUsersCommand]);
+      const variables = ((usersJob as unknown as IJob).spec!.template.spec!.containers[0]!.env ?? []).map(
+        (variable) => variable.name,
+      );
+      for (const name of ['DB_USER', 'DB_PASSWORD', 'DB_APP_USER', 'DB_APP_PASSWORD', 'DB_MIGRATOR_USER']) {
+        assert.ok(variables.includes(name), name);
       }
     });
 

@@ -55,7 +55,7 @@ const configSource = readdirSync(configDir)
 
 for (const env of environments) {
   const rollout = findObject(env.name, 'Rollout') as unknown as IRollout;
-  const job = findObject(env.name, 'Job') as unknown as IJob;
+  const job = findObject(env.name, 'Job', 'desktop-backend-migrate') as unknown as IJob;
   const podTemplate = rollout.spec.template!;
   const podLabels = podTemplate.metadata!.labels;
   const server = podTemplate.spec!.containers[0]!;
