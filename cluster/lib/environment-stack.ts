@@ -114,6 +114,7 @@ export class EnvironmentStack extends Stack {
     });
 
     const loadBalancerController = new AwsLoadBalancerController(this, 'AwsLoadBalancerController', { cluster, vpc });
+    if (loadBalancerController.addon.role) this.baseline.edge.allowWebAclLookup(loadBalancerController.addon.role);
     this.externalSecrets = new ExternalSecretsOperator(this, 'ExternalSecrets', {
       cluster,
       // The master too: the provisioning Job (k8s/) creates the application and migration users with it.

@@ -6,10 +6,12 @@ import { describe, it } from 'node:test';
 import { edgeProtection } from '../../platform/edge.js';
 import { environments, gitRepository } from '../../platform/environments.js';
 import { clusterConfigs } from '../config/environments.js';
+import { loadBalancerControllerServiceAccount } from '../lib/addons/aws-load-balancer-controller/index.js';
 import { ebsCsiControllerServiceAccount, ebsCsiDriverAddonVersion } from '../lib/addons/ebs-csi-driver/index.js';
 import {
   allResources,
   kubernetesManifests,
+  podIdentity,
   repoRoot,
   resources,
   single,
@@ -135,6 +137,9 @@ for (const environment of environments) {
       assert.equal(acl.Properties.Name, names.webAclName);
       assert.equal(acl.Properties.Scope, 'REGIONAL');
       assert.deepEqual(acl.Properties.DefaultAction, { Allow: {} });
+      // The controller associates it by name, which needs wafv2:ListWebACLs (not in its published policy).
+      const controller = podIdentity(template(), 'kube-system', loadBalancerControllerServiceAccount);
+      assert.ok(controller.statements.some((statement) => [statement.Action].flat().includes('wafv2:ListWebACLs')));
     });
 
     it('is what the rendered Ingress names: the same access-log bucket and prefix, and web ACL', () => {

@@ -76,13 +76,15 @@ export class EdgeProtection extends Construct {
         rules: webAclRules(rateLimitPerFiveMinutes),
         visibilityConfig: webAclVisibility(names.webAclName),
       });
-      props.loadBalancerControllerRole?.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'FindWebAclByName',
-          actions: ['wafv2:ListWebACLs'],
-          resources: ['*'],
-        }),
-      );
+      if (props.loadBalancerControllerRole) this.allowWebAclLookup(props.loadBalancerControllerRole);
     }
+  }
+
+  /** The load balancer controller finds the web ACL the Ingress names (wafv2-acl-name) with wafv2:ListWebACLs. */
+  allowWebAclLookup(loadBalancerControllerRole: iam.IRole): void {
+    if (!this.webAcl) return;
+    loadBalancerControllerRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'FindWebAclByName', actions: ['wafv2:ListWebACLs'], resources: ['*'] }),
+    );
   }
 }
