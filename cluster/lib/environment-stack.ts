@@ -141,7 +141,9 @@ export class EnvironmentStack extends Stack {
     // Its volumes are claimed from the default StorageClass, which the EBS CSI driver serves.
     monitoringStack.node.addDependency(this.baseline.ebsCsiDriver);
     // Charts that ship ServiceMonitors (and the platform PrometheusRule) need the Prometheus Operator's CRDs.
-    for (const monitored of this.baseline.monitored) monitored.node.addDependency(monitoringStack);
+    for (const monitored of [...this.baseline.monitored, loadBalancerController, this.externalSecrets]) {
+      monitored.node.addDependency(monitoringStack);
+    }
     // A rotated password or key reaches running pods: the server's Rollout restarts when its Secret changes.
     const reloader = new Reloader(this, 'Reloader', { cluster, namespaces: [environment.namespace] });
     reloader.node.addDependency(this.kubernetes.nodeGroup);

@@ -129,7 +129,15 @@ for (const environment of environments) {
 
     it('installs every chart that ships a ServiceMonitor after the Prometheus Operator CRDs', () => {
       const [monitoringId] = single(template(), 'Custom::AWSCDK-EKS-HelmChart', { Chart: 'kube-prometheus-stack' });
-      for (const name of ['argo-cd', 'argo-rollouts', 'karpenter', 'aws-for-fluent-bit', 'external-dns']) {
+      for (const name of [
+        'argo-cd',
+        'argo-rollouts',
+        'karpenter',
+        'aws-for-fluent-bit',
+        'external-dns',
+        'external-secrets',
+        'aws-load-balancer-controller',
+      ]) {
         const [chartId] = single(template(), 'Custom::AWSCDK-EKS-HelmChart', { Chart: name });
         assert.ok(transitiveDependencies(template(), chartId).has(monitoringId), `${name} waits for the CRDs`);
       }

@@ -8,6 +8,7 @@ import { chartPins } from '../charts.js';
 import { HelmAddon } from '../helm-addon/index.js';
 import type { AwsLoadBalancerControllerProps } from './aws-load-balancer-controller-props.js';
 import { acknowledgeControllerPolicy } from './nag-acknowledgements.js';
+import { monitoring } from '../../../../platform/environments.js';
 
 /** The service account the chart creates and EKS Pod Identity gives the controller's role to. */
 export const loadBalancerControllerServiceAccount = 'aws-load-balancer-controller';
@@ -67,6 +68,8 @@ export class AwsLoadBalancerController extends Construct {
         serviceAccount: { create: true, name: loadBalancerControllerServiceAccount },
         // Services of type LoadBalancer are not used; only Ingress (ALB) is.
         enableServiceMutatorWebhook: false,
+        // Reconcile errors feed the platform alerts (cluster/lib/addons/platform-alerts).
+        serviceMonitor: { enabled: true, additionalLabels: { ...monitoring.prometheusSelectorLabels } },
       },
       podIdentity: {
         serviceAccount: loadBalancerControllerServiceAccount,

@@ -1,7 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { externalSecrets } from '../../../../platform/environments.js';
+import { externalSecrets, monitoring } from '../../../../platform/environments.js';
 import { chartPins } from '../charts.js';
 import { HelmAddon } from '../helm-addon/index.js';
 import type { ExternalSecretsOperatorProps } from './external-secrets-props.js';
@@ -32,6 +32,8 @@ export class ExternalSecretsOperator extends Construct {
       values: {
         installCRDs: true,
         serviceAccount: { create: true, name: externalSecretsServiceAccount },
+        // Sync failures feed the platform alerts (cluster/lib/addons/platform-alerts).
+        serviceMonitor: { enabled: true, additionalLabels: { ...monitoring.prometheusSelectorLabels } },
       },
       podIdentity: {
         serviceAccount: externalSecretsServiceAccount,
