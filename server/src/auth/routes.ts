@@ -78,7 +78,8 @@ export function authRouter(deps: BackendDeps, metrics: Pick<HttpMetrics, 'loginA
   });
 
   router.get('/me', requireAuth(deps), async (_req, res) => {
-    const user = await deps.users.findById(authOf(res).user.id);
+    // The user requireAuth just checked (the bounded per-replica cache), not a second query per request.
+    const user = await deps.users.findForAuth(authOf(res).user.id);
     if (!user) throw new HttpError(401, 'invalid_token', 'The token has been revoked');
     res.json({ user: publicUser(user) });
   });
