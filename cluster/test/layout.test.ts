@@ -9,17 +9,6 @@ const sources = readdirSync(lib, { recursive: true, encoding: 'utf8' })
   .filter((file) => file.endsWith('.ts'))
   .map((file) => join(lib, file));
 
-/** Add-ons written this round in parallel, whose acknowledgements still sit in the construct: to move, not to add to. */
-const notYetMoved: ReadonlySet<string> = new Set([
-  'cluster/lib/edge-protection/edge-protection.ts',
-  'cluster/lib/valkey-cache/valkey-cache.ts',
-  'cluster/lib/addons/external-dns/external-dns.ts',
-  'cluster/lib/addons/karpenter/karpenter.ts',
-  'cluster/lib/addons/argo-rollouts/argo-rollouts.ts',
-  'cluster/lib/addons/ebs-csi-driver/ebs-csi-driver.ts',
-  'cluster/lib/addons/container-logs/container-logs.ts',
-]);
-
 describe('cluster/lib layout (one shape with k8s/lib)', () => {
   it('names files after what they hold: no construct.ts or props.ts', () => {
     const generic = sources.filter((file) => ['construct.ts', 'props.ts'].includes(basename(file)));
@@ -47,7 +36,7 @@ describe('cluster/lib layout (one shape with k8s/lib)', () => {
         /\.acknowledge\(/.test(readFileSync(file, 'utf8')),
     );
     assert.deepEqual(
-      elsewhere.map((file) => relative(repoRoot, file)).filter((file) => !notYetMoved.has(file)),
+      elsewhere.map((file) => relative(repoRoot, file)),
       [],
     );
   });

@@ -1,10 +1,11 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
 import type { EdgeProtectionProps } from './edge-protection-props.js';
+import { acknowledgeAccessLogBucket } from './nag-acknowledgements.js';
 import { webAclRules, webAclVisibility } from './web-acl.js';
 
 const defaultProps = {
@@ -60,12 +61,7 @@ export class EdgeProtection extends Construct {
         resources: [this.accessLogBucket.arnForObjects(`${names.accessLogs.prefix}/AWSLogs/${stack.account}/*`)],
       }),
     );
-    Validations.of(this.accessLogBucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason:
-        'This bucket holds the ALB access logs themselves; logging its own access to another bucket would only ' +
-        'record the log delivery writes.',
-    });
+    acknowledgeAccessLogBucket(this.accessLogBucket);
 
     if (names.webAclName) {
       this.webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {

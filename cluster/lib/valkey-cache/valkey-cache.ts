@@ -1,8 +1,9 @@
-import { Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { acknowledgeUnrotatedSecret } from './nag-acknowledgements.js';
 
 /** The JSON keys of the connection secret (platform.externalSecrets.redisKeys). */
 export interface ValkeySecretKeys {
@@ -153,13 +154,6 @@ export class ValkeyCache extends Construct {
     });
     this.secret = secretsmanager.Secret.fromSecretCompleteArn(this, 'Secret', this.connectionSecret.ref);
 
-    for (const secret of [passwordSecret, this.connectionSecret]) {
-      Validations.of(secret).acknowledge({
-        id: 'AwsSolutions-SMG4',
-        reason:
-          'Not rotated on a schedule: Secrets Manager has no rotation function for ElastiCache RBAC users, and the ' +
-          'cache holds no data (wake-ups only), is reachable only from the cluster security group, and only over TLS.',
-      });
-    }
+    for (const secret of [passwordSecret, this.connectionSecret]) acknowledgeUnrotatedSecret(secret);
   }
 }

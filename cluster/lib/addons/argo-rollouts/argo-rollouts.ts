@@ -1,10 +1,10 @@
 import type * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { monitoring } from '../../../../platform/environments.js';
 import { chartPins } from '../charts.js';
 import { HelmAddon, type HelmChartPin } from '../helm-addon/index.js';
+import { acknowledgeVerificationPolicy } from './nag-acknowledgements.js';
 
 export interface ArgoRolloutsProps {
   readonly cluster: eks.ICluster;
@@ -98,13 +98,6 @@ export class ArgoRollouts extends Construct {
           }
         : undefined,
     });
-    if (this.addon.role) {
-      Validations.of(this.addon.role).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'Argo Rollouts target-group verification: Elastic Load Balancing Describe* calls, which support no ' +
-          'resource-level permissions (read-only).',
-      });
-    }
+    if (this.addon.role) acknowledgeVerificationPolicy(this.addon.role);
   }
 }

@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -7,6 +7,7 @@ import { monitoring } from '../../../../platform/environments.js';
 import { chartPins } from '../charts.js';
 import { HelmAddon } from '../helm-addon/index.js';
 import type { ContainerLogsProps } from './container-logs-props.js';
+import { acknowledgeLogStreamWildcard } from './nag-acknowledgements.js';
 
 export const fluentBitServiceAccount = 'aws-for-fluent-bit';
 
@@ -105,11 +106,6 @@ export class ContainerLogs extends Construct {
         ],
       },
     });
-    Validations.of(this.addon).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${logGroupArn}:log-stream:*]`,
-      reason:
-        'Fluent Bit creates one log stream per container at run time (names unknown in advance), only in the ' +
-        'container log group of this cluster.',
-    });
+    acknowledgeLogStreamWildcard(this.addon, logGroupArn);
   }
 }

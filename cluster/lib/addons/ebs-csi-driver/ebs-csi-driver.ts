@@ -1,8 +1,9 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { EbsCsiDriverProps } from './ebs-csi-driver-props.js';
+import { acknowledgeDriverPolicy } from './nag-acknowledgements.js';
 
 /**
  * Driver v1.64.0 (kubernetes-sigs/aws-ebs-csi-driver CHANGELOG, Aug 2026) as an EKS build. The "-eksbuild" suffix
@@ -55,12 +56,7 @@ export class EbsCsiDriver extends Construct {
         principals: [new iam.ServicePrincipal('pods.eks.amazonaws.com')],
       }),
     );
-    Validations.of(this.role).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy]',
-      reason:
-        'The policy AWS maintains for the EBS CSI driver: it creates, attaches and deletes only volumes and ' +
-        'snapshots it tagged (ebs.csi.aws.com/cluster), and follows the driver as EKS upgrades it.',
-    });
+    acknowledgeDriverPolicy(this.role);
 
     this.addon = new eks.Addon(this, 'Addon', {
       cluster,

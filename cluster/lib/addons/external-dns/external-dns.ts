@@ -1,10 +1,11 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { monitoring } from '../../../../platform/environments.js';
 import { chartPins } from '../charts.js';
 import { HelmAddon } from '../helm-addon/index.js';
 import type { ExternalDnsProps } from './external-dns-props.js';
+import { acknowledgeExternalDnsFindings } from './nag-acknowledgements.js';
 
 export const externalDnsServiceAccount = 'external-dns';
 
@@ -62,11 +63,6 @@ export class ExternalDns extends Construct {
         ],
       },
     });
-    Validations.of(this.addon).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'external-dns: route53:ListHostedZones supports no resource-level permission (read-only); changes are ' +
-        "limited to the environment's hosted zone by ARN.",
-    });
+    acknowledgeExternalDnsFindings(this.addon);
   }
 }

@@ -1,4 +1,4 @@
-import { Duration, Stack, Tags, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Tags } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -10,6 +10,7 @@ import { monitoring } from '../../../../platform/environments.js';
 import { chartPins } from '../charts.js';
 import { HelmAddon, type HelmChartPin } from '../helm-addon/index.js';
 import { karpenterControllerStatements, karpenterWildcardReasons } from './controller-policy.js';
+import { acknowledgeControllerWildcards, acknowledgeKarpenterFindings } from './nag-acknowledgements.js';
 import { ec2NodeClass, nodePool, type KarpenterCapacity } from './node-pool.js';
 
 export interface KarpenterProps {
@@ -116,31 +117,8 @@ export class Karpenter extends Construct {
       nodePool(props.capacity),
     );
 
-    for (const [resource, reason] of karpenterWildcardReasons(stack)) {
-      Validations.of(this.addon).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason });
-    }
-    this.acknowledgeFindings();
-  }
-
-  private acknowledgeFindings(): void {
-    Validations.of(this.nodeRole).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSWorkerNodePolicy]',
-      reason: 'Karpenter nodes join the cluster with the policy EKS requires of every node role.',
-    });
-    Validations.of(this.nodeRole).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKS_CNI_Policy]',
-      reason: 'The VPC CNI on Karpenter nodes assigns pod IP addresses from the VPC (node role, as EKS documents).',
-    });
-    Validations.of(this.nodeRole).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly]',
-      reason: 'The kubelet on Karpenter nodes pulls images from ECR: pull only, no listing or pushing.',
-    });
-    Validations.of(this.interruptionQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'Interruption notices expire within minutes (5-minute retention); a dead-letter queue would keep stale ' +
-        'notices nobody can act on.',
-    });
+    acknowledgeControllerWildcards(this.addon, karpenterWildcardReasons(stack));
+    acknowledgeKarpenterFindings(this.nodeRole, this.interruptionQueue);
   }
 }
 
