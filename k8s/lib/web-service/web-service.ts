@@ -11,7 +11,7 @@ import { validate } from '../validation.js';
 import { portNames, serverPodTemplate } from './server-pod-template.js';
 import type { ComputeResources, ScaleDownLimit, WebServiceProps } from './web-service-props.js';
 
-export { containerName, portNames, terminationGracePeriodSeconds } from './server-pod-template.js';
+export { containerName, portNames } from './server-pod-template.js';
 
 /**
  * Scale-in is slow on purpose: every pod removed closes its WebSockets (1001) and its clients reconnect and log in
