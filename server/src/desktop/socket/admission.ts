@@ -107,5 +107,8 @@ async function authenticate(
   if (socket.destroyed) return refusal(400, 'client_gone', 'The client went away');
   // Authorization awaited the database: the shutdown may have begun meanwhile.
   if (options.isDraining()) return draining();
-  return { session, slot };
+  // Only the fields the connection reads: not the whole token claims nor anything else authorize returned, which
+  // every live socket would otherwise keep.
+  const { user, grantId, issuedAt, tokenVersion, expiresAt } = session;
+  return { session: { user, grantId, issuedAt, tokenVersion, expiresAt }, slot };
 }

@@ -23,6 +23,10 @@ export type SocketServerOptions = ConnectionOptions &
     readonly maxPayloadBytes: number;
   };
 
+function ignoreError(): void {
+  // The socket is destroyed by its owner (ws, or the refusal); nothing to do here.
+}
+
 export class DesktopSocketServer {
   private readonly wss: WebSocketServer;
   private readonly registry: ConnectionRegistry;
@@ -43,7 +47,10 @@ export class DesktopSocketServer {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const url = new URL(req.url ?? '/', 'http://upgrade.invalid');
     if (url.pathname !== serverContract.paths.desktopSocket) return false;
-    socket.on('error', () => undefined); // a client vanishing mid-handshake must not crash the process
+    // A client vanishing mid-handshake must not crash the process. A shared function, not an arrow made here: the
+    // listener lives as long as the socket, and an arrow would keep this call's context (the upgrade request, its
+    // headers and `head`) alive with it.
+    socket.on('error', ignoreError);
     admit(req, url, socket, this.registry, this.options)
       .catch((error: unknown) => this.failed(error))
       .then((admitted) => {
