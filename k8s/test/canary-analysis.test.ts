@@ -195,6 +195,9 @@ describe('canary analysis against a real Prometheus and real servers', { timeout
     for (const metric of metrics) {
       assert.ok(metric.successCondition && metric.failureCondition, metric.name);
       assert.match(metric.provider.prometheus!.query!, new RegExp(`\\{\\{args\\.${canaryHashArg}\\}\\}`));
+      // No sample yet, or no traffic to divide by: wait for data, neither pass nor abort the canary on it.
+      assert.equal(measurementPhase(metric, []), 'Inconclusive', `${metric.name} on an empty result`);
+      assert.equal(measurementPhase(metric, [Number.NaN]), 'Inconclusive', `${metric.name} on NaN`);
     }
   });
 
@@ -243,6 +246,8 @@ describe('Argo Rollouts condition evaluation (test support)', () => {
       'Failed',
     );
     assert.throws(() => evaluateCondition('result[0] <= 1 ; rm -rf /', [0]));
-    assert.throws(() => evaluateCondition('len(result) > 0', [0]));
+    assert.equal(evaluateCondition('len(result) > 0 && result[0] <= 1', []), false, 'short-circuits');
+    assert.throws(() => evaluateCondition('result[0] <= 1', []), 'an empty vector is an error, as in Argo Rollouts');
+    assert.throws(() => evaluateCondition('len(other) > 0', [0]));
   });
 });

@@ -114,8 +114,10 @@ export class CanaryAnalysis extends Construct {
       interval: props.interval ?? '1m',
       count: props.count ?? 5,
       failureLimit: props.failureLimit ?? 1,
-      successCondition: `result[0] <= ${max}`,
-      failureCondition: `result[0] > ${max}`,
+      // No sample (an empty vector) or no traffic (NaN) is inconclusive, never a verdict: Argo Rollouts errors on
+      // result[0] of an empty result and compares NaN as false (argo-rollouts #1466, #977).
+      successCondition: `len(result) > 0 && !isNaN(result[0]) && result[0] <= ${max}`,
+      failureCondition: `len(result) > 0 && !isNaN(result[0]) && result[0] > ${max}`,
       provider: { prometheus: { address, query } },
     });
 

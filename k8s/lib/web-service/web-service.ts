@@ -3,7 +3,7 @@ import { ApiObject, Chart, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { canaryAnalysisArgs } from '../canary-analysis/index.js';
-import { albActionAnnotation } from '../ingress/index.js';
+import { albActionAnnotation, deregistrationDelaySeconds } from '../ingress/index.js';
 import { components, labelKeys, selectorLabels } from '../labels.js';
 import { syncWave, syncWaves } from '../sync-waves.js';
 import { typedApiObject } from '../typed-object.js';
@@ -26,19 +26,20 @@ const defaultResources: ComputeResources = {
   memoryLimitMebibytes: 512,
 };
 
-/** Argo Rollouts' default, explicit: the ALB controller's time to register the new stable pods before the old go. */
-const defaultScaleDownDelaySeconds = 30;
-
 /**
  * Stakater Reloader (installed by cluster/ with Argo Rollouts support) restarts the Rollout's pods when this Secret
- * changes, e.g. after Secrets Manager rotated the database password and ESO refreshed the Secret. The restart is a
- * new pod template revision, so it goes through the same canary steps and analysis as a release.
+ * changes, e.g. after Secrets Manager rotated the database password and ESO refreshed the Secret. With the `restart`
+ * strategy it sets the Rollout's `spec.restartAt`: Argo Rollouts replaces the pods a few at a time, with no canary and
+ * no analysis (the image and the manifests did not change), and Argo CD sees no pod-template drift to undo.
  */
 export const reloaderSecretAnnotation = 'secret.reloader.stakater.com/reload';
+const reloaderStrategyAnnotation = { 'reloader.stakater.com/rollout-strategy': 'restart' } as const;
 
 /** Refuses props that would render a workload Kubernetes or Argo Rollouts refuses, or that could not serve. */
 function validateProps(id: string, props: WebServiceProps): void {
   const { replicas, scaleDown, resources, canary } = props;
+  // Below the ALB's deregistration delay, old pods would go while the ALB still drains them.
+  const drainSeconds = deregistrationDelaySeconds(props.contract);
   const check = validate(`WebService "${id}"`)
     .dnsLabel('name', props.name)
     .check(
@@ -69,7 +70,7 @@ function validateProps(id: string, props: WebServiceProps): void {
       `must increase step by step (got ${canary.weights.join(', ')})`,
     )
     .dnsLabel('canary.analysisTemplate', canary.analysisTemplate)
-    .integer('canary.scaleDownDelaySeconds', canary.scaleDownDelaySeconds, 0, 3600);
+    .integer('canary.scaleDownDelaySeconds', canary.scaleDownDelaySeconds, drainSeconds, 3600);
   for (const weight of canary.weights) check.integer('canary.weights', weight, 1, 99);
   for (const variable of Object.keys(props.secretEnvironment)) {
     check.check(!(variable in props.environment), 'secretEnvironment', `repeats ${variable}, already a plain variable`);
@@ -149,7 +150,10 @@ export class WebService extends Construct {
       'rollout',
       new Rollout({
         metadata: {
-          ...metadata(name, syncWaves.workload, { [reloaderSecretAnnotation]: props.secretName }),
+          ...metadata(name, syncWaves.workload, {
+            [reloaderSecretAnnotation]: props.secretName,
+            ...reloaderStrategyAnnotation,
+          }),
           labels: { ...componentLabel, [labelKeys.version]: props.version },
         },
         spec: {
@@ -170,8 +174,10 @@ export class WebService extends Construct {
               dynamicStableScale: false,
               maxSurge: '25%',
               maxUnavailable: 0,
-              scaleDownDelaySeconds: canary.scaleDownDelaySeconds ?? defaultScaleDownDelaySeconds,
-              abortScaleDownDelaySeconds: 30,
+              // Old and aborted pods stay until the ALB has drained them (argo-rollouts #3761): their WebSockets
+              // then close with 1001 in the shutdown sequence, not cut mid-deregistration.
+              scaleDownDelaySeconds: canary.scaleDownDelaySeconds ?? deregistrationDelaySeconds(contract),
+              abortScaleDownDelaySeconds: deregistrationDelaySeconds(contract),
               steps: canary.weights.flatMap((weight) => [
                 { setWeight: weight },
                 { analysis: { templates: [{ templateName: canary.analysisTemplate }], args: canaryAnalysisArgs } },

@@ -32,63 +32,84 @@ export function evaluateCondition(condition: string, result: readonly number[]):
     }
     return token;
   };
+  // The parse yields thunks, so `&&` and `||` short-circuit as in the expr language: a guard such as
+  // `len(result) > 0 && result[0] <= 1` never reads result[0] of an empty vector.
+  type Value = () => number | boolean;
 
-  const operand = (): number | boolean => {
+  const operand = (): Value => {
     const token = take();
-    if (token.kind === 'number') return token.value;
+    if (token.kind === 'number') return () => token.value;
     if (token.kind === 'op' && token.value === '(') {
-      const value = or();
+      const inner = or();
       take(')');
-      return value;
+      return inner;
     }
-    if (token.kind === 'op' && token.value === '!') return !operand();
+    if (token.kind === 'op' && token.value === '!') {
+      const inner = operand();
+      return () => !inner();
+    }
     if (token.kind === 'word' && token.value === 'result') {
       take('[');
       const index = take();
       take(']');
       if (index.kind !== 'number') throw new Error(`result index must be a number: ${condition}`);
-      const value = result[index.value];
-      if (value === undefined) throw new Error(`result[${index.value}] is out of range (${result.length} values)`);
-      return value;
+      return () => {
+        const value = result[index.value];
+        if (value === undefined) throw new Error(`result[${index.value}] is out of range (${result.length} values)`);
+        return value;
+      };
+    }
+    if (token.kind === 'word' && token.value === 'len') {
+      take('(');
+      const argument = take();
+      take(')');
+      if (argument.value !== 'result') throw new Error(`len() takes result only: ${condition}`);
+      return () => result.length;
     }
     if (token.kind === 'word' && (token.value === 'isNaN' || token.value === 'isInf')) {
       take('(');
-      const value = Number(or());
+      const inner = or();
       take(')');
-      return token.value === 'isNaN' ? Number.isNaN(value) : !Number.isFinite(value) && !Number.isNaN(value);
+      return () => {
+        const value = Number(inner());
+        return token.value === 'isNaN' ? Number.isNaN(value) : !Number.isFinite(value) && !Number.isNaN(value);
+      };
     }
     throw new Error(`unsupported token ${token.value} in condition: ${condition}`);
   };
-  const comparison = (): number | boolean => {
+  const comparison = (): Value => {
     const left = operand();
     const next = peek();
     if (next?.kind !== 'op' || !['<', '<=', '>', '>=', '==', '!='].includes(next.value)) return left;
     position++;
     const right = operand();
-    const [a, b] = [Number(left), Number(right)];
-    return { '<': a < b, '<=': a <= b, '>': a > b, '>=': a >= b, '==': a === b, '!=': a !== b }[next.value]!;
+    return () => {
+      const [a, b] = [Number(left()), Number(right())];
+      return { '<': a < b, '<=': a <= b, '>': a > b, '>=': a >= b, '==': a === b, '!=': a !== b }[next.value]!;
+    };
   };
-  const and = (): number | boolean => {
+  const and = (): Value => {
     let value = comparison();
     while (peek()?.value === '&&') {
       position++;
-      const right = comparison();
-      value = Boolean(value) && Boolean(right);
+      const [left, right] = [value, comparison()];
+      value = () => Boolean(left()) && Boolean(right());
     }
     return value;
   };
-  function or(): number | boolean {
+  function or(): Value {
     let value = and();
     while (peek()?.value === '||') {
       position++;
-      const right = and();
-      value = Boolean(value) || Boolean(right);
+      const [left, right] = [value, and()];
+      value = () => Boolean(left()) || Boolean(right());
     }
     return value;
   }
 
-  const value = or();
+  const parsed = or();
   if (position !== tokens.length) throw new Error(`trailing tokens in condition: ${condition}`);
+  const value = parsed();
   if (typeof value !== 'boolean') throw new Error(`condition is not a comparison: ${condition}`);
   return value;
 }
