@@ -15,8 +15,11 @@ const scripts = (
   JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
 ).scripts;
 const nodeMajor = readFileSync(join(repoRoot, '.nvmrc'), 'utf8').trim().split('.')[0]!;
-/** Scripts that run on any Node: the render (the first README command), prettier, and the image's own commands. */
-const anyNode = new Set(['synth', 'format', 'start', 'migrate', 'db:provision-users', 'user:create']);
+/**
+ * Scripts that run on any Node: the render (the first README command), prettier, and what the image build and the
+ * image run (the Dockerfile's `npm run build` sees no scripts/ folder: its build context is an allow-list).
+ */
+const anyNode = new Set(['synth', 'format', 'build', 'start', 'migrate', 'db:provision-users', 'user:create']);
 
 /** Runs the guard as if the running Node were `version`. */
 function guardAs(version: string) {
