@@ -57,9 +57,18 @@ for (const environment of environments) {
     const template = () => synthesized().environment(environment.name);
 
     it('installs the pinned chart from the OCI registry, pointed at the cluster and its interruption queue', () => {
-      const [, chart] = single(template(), 'Custom::AWSCDK-EKS-HelmChart', { Chart: 'karpenter' });
+      const [chartId, chart] = single(template(), 'Custom::AWSCDK-EKS-HelmChart', { Chart: 'karpenter' });
       assert.equal(chart.Properties.Repository, chartPins.karpenter.repository);
       assert.equal(chart.Properties.Version, chartPins.karpenter.version);
+      // The CRDs follow the pin: the karpenter-crd chart of the same version, before the controller, which skips its own.
+      const [crdId, crds] = single(template(), 'Custom::AWSCDK-EKS-HelmChart', { Chart: 'karpenter-crd' });
+      assert.equal(crds.Properties.Repository, chartPins.karpenterCrd.repository);
+      assert.equal(crds.Properties.Version, chartPins.karpenter.version);
+      assert.equal(chart.Properties.SkipCrds, true);
+      const dependsOn = (template().toJSON() as { Resources: Record<string, { DependsOn?: string[] }> }).Resources[
+        chartId
+      ]!.DependsOn;
+      assert.ok(dependsOn?.includes(crdId), 'the CRDs before the controller');
       const values = helmValues(chart) as {
         settings: { clusterName: string; interruptionQueue: unknown };
         serviceAccount: { create: boolean; name: string };

@@ -75,6 +75,16 @@ export const chartPins = {
     source:
       'Chart 1.14.1 = Karpenter v1.14.1 (aws/karpenter-provider-aws, charts/karpenter/Chart.yaml, Aug 2026); OCI only.',
   },
+  karpenterCrd: {
+    chart: 'karpenter-crd',
+    repository: 'oci://public.ecr.aws/karpenter/karpenter-crd',
+    version: '1.14.1',
+    release: 'karpenter-crd',
+    namespace: 'kube-system',
+    source:
+      "Chart 1.14.1, released with Karpenter's own chart (charts/karpenter-crd): its CRDs are templates, so Helm " +
+      'upgrades them with the pin (Karpenter upgrade guide).',
+  },
   awsForFluentBit: {
     chart: 'aws-for-fluent-bit',
     repository: 'https://aws.github.io/eks-charts',

@@ -85,9 +85,25 @@ export class Karpenter extends Construct {
       });
     }
 
+    // Helm installs a chart's crds/ once and never upgrades them: the CRDs come from the karpenter-crd chart at the
+    // same version (its CRDs are templates), installed first, and the controller's chart skips its own copy.
+    const crdPin = chartPins.karpenterCrd;
+    const crdChart = new eks.HelmChart(this, 'Crds', {
+      cluster: props.cluster,
+      chart: crdPin.chart,
+      repository: crdPin.repository,
+      version: pin.version,
+      release: crdPin.release,
+      namespace: crdPin.namespace,
+      createNamespace: false,
+      wait: true,
+      atomic: true,
+    });
+
     this.addon = new HelmAddon(this, 'Addon', {
       cluster: props.cluster,
       pin,
+      skipCrds: true,
       values: {
         replicas: 2,
         serviceAccount: { create: true, name: karpenterServiceAccount },
@@ -106,6 +122,8 @@ export class Karpenter extends Construct {
         }),
       },
     });
+
+    this.addon.chart.node.addDependency(crdChart);
 
     const tags = { 'karpenter.sh/discovery': props.clusterName };
     this.addon.addManifest(
