@@ -104,6 +104,26 @@ export async function resetUpgrade(
 }
 
 /** Counts the connections the pool hands out (every query takes one) until `stop`. */
+/**
+ * Resolves once the pool has handed out no connection for `quietMs` (at most `timeoutMs`): the catch-up reads a
+ * socket makes right after its welcome then cannot be mistaken for queries of the next request being measured.
+ */
+export async function poolSettled(pool: Pool, quietMs = 250, timeoutMs = 5000): Promise<void> {
+  let last = Date.now();
+  const onAcquire = () => {
+    last = Date.now();
+  };
+  pool.on('acquire', onAcquire);
+  try {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() - last < quietMs && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } finally {
+    pool.off('acquire', onAcquire);
+  }
+}
+
 export function countQueries(pool: Pool): { readonly count: number; stop(): void } {
   let count = 0;
   const onAcquire = () => {

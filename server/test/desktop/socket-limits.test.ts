@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { desktopChannel } from '../../src/desktop/index.js';
 import { createUser, login, startTestServer, type TestServer } from '../support/server.js';
 import { DesktopTestClient, desktopToken, eventually, metricValue, postEvent, range } from './client.js';
-import { countQueries, handshakeHeaders, rawUpgrade } from './raw-upgrade.js';
+import { countQueries, poolSettled, handshakeHeaders, rawUpgrade } from './raw-upgrade.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -29,6 +29,7 @@ describe('socket caps', () => {
 
   /** A refused upgrade from `address`, with the number of database queries it caused. */
   async function refusedFrom(address: string, token: string) {
+    await poolSettled(server.backend.deps.pool);
     const queries = countQueries(server.backend.deps.pool);
     try {
       const answer = await rawUpgrade(server.baseUrl, {
