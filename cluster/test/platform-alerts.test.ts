@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { stringify } from 'yaml';
 import { environments, monitoring } from '../../platform/environments.js';
 import { platformAlertNames, platformAlertsRuleName } from '../lib/addons/platform-alerts/index.js';
 import { kubernetesManifests, repoRoot, useSynthesizedCluster } from './support/synth.js';
+import { promtoolIn } from '../../test/support/promtool.js';
 
 const synthesized = useSynthesizedCluster();
 const workDir = mkdtempSync(join(tmpdir(), 'platform-alerts-'));
@@ -15,14 +15,7 @@ after(() => {
   rmSync(workDir, { recursive: true, force: true });
 });
 
-function promtool(...args: string[]): string {
-  try {
-    return execFileSync('promtool', args, { cwd: workDir, encoding: 'utf8', stdio: 'pipe' });
-  } catch (error) {
-    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-    assert.fail(`promtool ${args.join(' ')} failed:\n${stdout ?? ''}${stderr ?? ''}`);
-  }
-}
+const promtool = promtoolIn(workDir);
 
 interface Series {
   readonly series: string;

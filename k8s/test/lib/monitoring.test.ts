@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,17 +21,11 @@ import { Monitoring } from '../../lib/monitoring/index.js';
 import type { MonitoringProps } from '../../lib/monitoring/index.js';
 import { assertRefused, freshChart } from '../refusals.js';
 import { environments, findObject } from '../rendered.js';
+import { promtoolIn } from '../../../test/support/promtool.js';
 
 const workDir = mkdtempSync(join(tmpdir(), 'k8s-promtool-'));
 
-function promtool(...args: string[]): string {
-  try {
-    return execFileSync('promtool', args, { cwd: workDir, encoding: 'utf8', stdio: 'pipe' });
-  } catch (error) {
-    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-    assert.fail(`promtool ${args.join(' ')} failed:\n${stdout ?? ''}${stderr ?? ''}`);
-  }
-}
+const promtool = promtoolIn(workDir);
 
 interface Series {
   readonly series: string;
