@@ -131,15 +131,12 @@ describe('scenario 6: soak of connect, authenticate, receive, disconnect', { tim
     t.diagnostic(`rss ${mb(start.rss)} → ${mb(half.rss)} → ${mb(end.rss)} MB`);
     assert.ok(end.heapUsed < start.heapUsed + 8 * 2 ** 20, 'heap grew by more than 8 MB');
     assert.ok(end.external < start.external + 8 * 2 ** 20, 'external memory grew by more than 8 MB');
-    // glibc keeps freed pages in its arenas, so RSS levels off above the start rather than returning to it; a leak
-    // keeps growing at the same pace. The second half of the soak may add little: under 32 MB, or under half of what
-    // the first half added.
-    const firstHalf = half.rss - start.rss;
-    const secondHalf = end.rss - half.rss;
-    assert.ok(
-      secondHalf < 32 * 2 ** 20 || secondHalf < firstHalf / 2,
-      `rss still growing in the second half: +${mb(firstHalf)} MB, then +${mb(secondHalf)} MB`,
-    );
+    // The heap and external checks above are the leak detectors. RSS is reported, and bounded only against a runaway:
+    // over 5,000 sessions it grew 80-95 MB with a flat heap and flat external memory, sometimes more in the second half
+    // than in the first (glibc arenas, or native memory not yet explained: an open finding in docs/testing.md), so a
+    // "levels off" rule flaked. A leak of 50 KiB per session (244 MB) fails it.
+    const grown = end.rss - start.rss;
+    assert.ok(grown < 240 * 2 ** 20, `rss grew ${mb(grown)} MB over the soak`);
   });
 
   it('stays up without unhandled errors', () => {
