@@ -1,12 +1,13 @@
 /**
  * `npm run bench:profile-sockets`: where a desktop socket's heap goes. Heap snapshots of one built server before and
  * after N sockets (opened from another process); prints the retained growth per socket by constructor, largest first.
+ * `-- --bare` profiles the yardstick instead (the bare `ws` server), so the two lists can be set side by side.
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFixture, createUsers, serverEnv, startReplicas, stopAll } from './lib/fixture.js';
-import { startLoad } from './lib/processes.js';
+import { startLoad, startTarget } from './lib/processes.js';
 import type { DesktopsReply } from './load/desktops.js';
 import type { ProbeReply } from './targets/probe-ipc.js';
 
@@ -42,20 +43,25 @@ function sizesByKind(file: string): Map<string, { count: number; bytes: number }
   return totals;
 }
 
-const fixture = await createFixture();
-const [replica] = await startReplicas(serverEnv(fixture), 1);
+const bare = process.argv.includes('--bare');
+const fixture = bare ? undefined : await createFixture();
+const [replica] = fixture ? await startReplicas(serverEnv(fixture), 1) : [];
+const yardstick = bare ? await startTarget('bare-ws.ts', {}, '/') : undefined;
+const target = yardstick
+  ? { child: yardstick.child, wsUrl: yardstick.url.replace('http', 'ws') }
+  : replica && { child: replica.child, wsUrl: replica.wsUrl };
 const files = [
   join(tmpdir(), `bench-before-${process.pid}.heapsnapshot`),
   join(tmpdir(), `bench-after-${process.pid}.heapsnapshot`),
 ];
 try {
-  if (!replica) throw new Error('no replica');
-  const users = await createUsers(fixture, replica.url, 'prof', 10);
-  await replica.child.request<ProbeReply>({ type: 'heap-snapshot', file: files[0] });
+  if (!target) throw new Error('no server to profile');
+  const users = fixture && replica ? await createUsers(fixture, replica.url, 'prof', 10) : [];
+  await target.child.request<ProbeReply>({ type: 'heap-snapshot', file: files[0] });
   const clients = startLoad('desktops.ts');
   const sockets = Array.from({ length: SOCKETS }, (_, index) => ({
-    url: replica.wsUrl,
-    token: users[index % users.length]?.desktopToken ?? '',
+    url: target.wsUrl,
+    token: users[index % users.length]?.desktopToken ?? 'unused',
     replica: 0,
   }));
   const opened = await clients.request<Extract<DesktopsReply, { type: 'opened' }>>({
@@ -63,7 +69,7 @@ try {
     sockets,
     concurrency: 25,
   });
-  await replica.child.request<ProbeReply>({ type: 'heap-snapshot', file: files[1] }, 300_000);
+  await target.child.request<ProbeReply>({ type: 'heap-snapshot', file: files[1] }, 300_000);
   await clients.request({ type: 'close' }).catch(() => undefined);
   await clients.stop();
   const before = sizesByKind(files[0] ?? '');
@@ -79,7 +85,9 @@ try {
     })
     .sort((a, b) => b.perSocketBytes - a.perSocketBytes);
   const total = growth.reduce((sum, row) => sum + row.perSocketBytes, 0);
-  console.log(`heap growth per socket over ${opened.opened} sockets: ${(total / 1024).toFixed(2)} KiB (self sizes)`);
+  console.log(
+    `${bare ? 'bare ws' : 'our server'}: heap growth per socket over ${opened.opened} sockets: ${(total / 1024).toFixed(2)} KiB (self sizes)`,
+  );
   for (const row of growth.slice(0, 20)) {
     console.log(
       `${row.perSocketBytes.toFixed(0).padStart(7)} B  ${row.perSocketCount.toFixed(2).padStart(6)} x  ${row.key}`,
@@ -88,5 +96,6 @@ try {
 } finally {
   for (const file of files) rmSync(file, { force: true });
   if (replica) await stopAll([replica]);
-  await fixture.stop();
+  await yardstick?.child.stop();
+  await fixture?.stop();
 }

@@ -1,6 +1,8 @@
 /**
  * 2. WebSocket: N authenticated desktop sockets over two replicas, opened by client processes at once; time to open
- * them, and RSS and live heap (after a forced GC) per socket, against a bare `ws` server holding as many.
+ * them, and RSS and live heap (after a forced GC) per socket, against a bare `ws` server holding as many. Memory per
+ * socket is the marginal cost: every server (ours and the bare one alike) first opens and drops a warm-up batch, so
+ * one-time costs (compiled code, the database pool filling up) are not charged to the sockets.
  */
 import { createUsers, serverEnv, startReplicas, stopAll, type Fixture } from '../lib/fixture.js';
 import { startLoad, startTarget, type Child } from '../lib/processes.js';
@@ -11,6 +13,7 @@ import type { ProbeReply } from '../targets/probe-ipc.js';
 const CLIENTS_PER_SERVER = 2;
 // Upgrades in flight per client process; each costs a few queries on a 10-connection pool.
 const CONCURRENCY_PER_CLIENT = 25;
+const WARM_UP_SOCKETS_PER_SERVER = 200;
 
 export interface SocketFigures {
   sockets: number;
@@ -60,6 +63,13 @@ async function closeClients(clients: Child[]): Promise<void> {
   await Promise.all(clients.map((client) => client.stop()));
 }
 
+/** Opens and drops a batch of sockets, then gives the server a moment to see them go. */
+async function warmUp(servers: { wsUrl: string }[], tokens: string[]): Promise<void> {
+  const batch = await openOn(servers, WARM_UP_SOCKETS_PER_SERVER, tokens);
+  await closeClients(batch.clients);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+}
+
 const perSocketKiB = (before: number, after: number, count: number) => round((after - before) / 1024 / count, 1);
 
 export async function benchSockets(fixture: Fixture, options: { sockets: number }): Promise<SocketFigures> {
@@ -69,6 +79,10 @@ export async function benchSockets(fixture: Fixture, options: { sockets: number 
   let opened: Awaited<ReturnType<typeof openOn>>;
   try {
     const users = await createUsers(fixture, replicas[0]?.url ?? '', 'ws', 10);
+    await warmUp(
+      replicas,
+      users.map((user) => user.desktopToken),
+    );
     const before = await Promise.all(replicas.map((replica) => memory(replica.child)));
     opened = await openOn(
       replicas,
@@ -87,8 +101,10 @@ export async function benchSockets(fixture: Fixture, options: { sockets: number 
 
   const bare = await startTarget('bare-ws.ts', {}, '/');
   try {
+    const bareServer = [{ wsUrl: bare.url.replace('http', 'ws') }];
+    await warmUp(bareServer, ['unused']);
     const before = await memory(bare.child);
-    const held = await openOn([{ wsUrl: bare.url.replace('http', 'ws') }], perServer, ['unused']);
+    const held = await openOn(bareServer, perServer, ['unused']);
     const after = await memory(bare.child);
     const bareFigures = {
       rssKiBPerSocket: perSocketKiB(before.rss, after.rss, held.opened),

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import cors from 'cors';
 import express, { type Express } from 'express';
 import { serverContract } from '../../platform/server-contract.js';
@@ -137,6 +138,10 @@ function createApp(
   return app;
 }
 
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
 async function listenOn(server: Server, port: number): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -188,8 +193,10 @@ export function createBackend(config: Config, options: BackendOptions = {}): Pro
   refuseOversizeBeforeContinue(httpServer, config.http.bodyLimit);
   httpServer.on('upgrade', (req, socket, head) => {
     // Node gives upgrade sockets no error listener: a client that resets while it is answered (404, 503, 500) or
-    // admitted would otherwise crash the process with an unhandled ECONNRESET.
-    socket.on('error', () => socket.destroy());
+    // admitted would otherwise crash the process with an unhandled ECONNRESET. A shared function, not an arrow made
+    // here: the listener lives as long as the socket, and an arrow would keep this call's context (the upgrade
+    // request with its headers, and `head`) alive with every open WebSocket.
+    socket.on('error', destroyOnError);
     if (lifecycle.isDraining()) {
       rejectUpgrade(socket, 503, 'draining', 'The server is shutting down');
       return;

@@ -8,7 +8,10 @@ export interface Channel {
   name: string;
   /** Mounted at /api before the 404 handler. Define full paths in it (no nested routers) for metric labels. */
   router?: Router;
-  /** Asked for every HTTP upgrade; return true if this channel claimed (and now owns) the socket. */
+  /**
+   * Asked for every HTTP upgrade; return true if this channel claimed (and now owns) the socket. The socket already has
+   * an error listener that destroys it, so a client's reset never reaches the process.
+   */
   handleUpgrade?(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   /** After the listeners are up: the actual port (useful for the startup log line). */
   listening?(address: { port: number }): void;

@@ -12,7 +12,8 @@ import type { DesktopSession } from './connection.js';
 import { clientAddress, handshakeRefusal, tokenOf } from './handshake.js';
 import { parseAfterSeq } from './protocol.js';
 import { refusal, isRefusal, type UpgradeRefusal } from './refusal.js';
-import type { ConnectionRegistry, SocketSlot } from './registry.js';
+import type { ConnectionRegistry } from './registry.js';
+import type { SocketSlot } from './slots.js';
 
 /** A token in the URL, in any letter case: it would end up in proxy and access logs. */
 const TOKEN_QUERY_PARAMETER = /^(?:access_)?token$/i;

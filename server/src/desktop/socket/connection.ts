@@ -11,7 +11,9 @@ import type { DesktopEvent, DesktopEventStore, StreamBounds } from '../events/st
 import type { DesktopMetrics } from '../metrics.js';
 import { CloseCode, closeCodeLabel, closeCodeOfWsError } from './close-codes.js';
 import { clientMessage, clientMessageTypes, type ServerMessage } from './protocol.js';
+import type { Expiring } from './expiry.js';
 import { RateWindow } from './rate-window.js';
+import type { SocketSlot } from './slots.js';
 
 export interface DesktopSession {
   readonly user: AuthUser;
@@ -44,20 +46,30 @@ const RESYNC_MESSAGES = {
   ahead: 'afterSeq is past the last event the server holds: reload your state, then events continue after lastSeq',
   pruned: 'Events after afterSeq were pruned: reload your state, then events continue after lastSeq',
 } as const;
-// setTimeout's ceiling; a longer-lived token is re-armed when the timer fires.
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export class DesktopConnection implements Subscriber {
+/** What a connection tells when its socket has closed; one per server, shared by every connection. */
+export interface ConnectionOwner {
+  connectionClosed(connection: DesktopConnection): void;
+}
+
+/**
+ * The socket class the desktop server's ws makes: it points back at its connection, so the socket's listeners are
+ * shared functions rather than closures made per socket (each would cost a closure and a context per connection).
+ */
+export class DesktopWebSocket extends WebSocket {
+  connection?: DesktopConnection;
+}
+
+export class DesktopConnection implements Subscriber, Expiring {
   readonly id = randomUUID();
-  readonly userId: number;
   cursor = 0;
   private alive = true;
   private started = false;
   private closing = false;
   private closeCode: number | undefined;
-  private readonly messages: RateWindow;
-  private readonly resumes: RateWindow;
-  private expiryTimer: NodeJS.Timeout | undefined;
+  // Rate windows are made on first use: most desktops only listen, and every open socket would carry them.
+  private messages: RateWindow | undefined;
+  private resumes: RateWindow | undefined;
   /**
    * Replies to messages that arrived before the welcome (sent once the user's lastSeq is read): held until it is out,
    * so the welcome is always the first frame. Bounded by the message rate window.
@@ -65,33 +77,36 @@ export class DesktopConnection implements Subscriber {
   private beforeWelcome: ServerMessage[] | undefined = [];
 
   constructor(
-    private readonly ws: WebSocket,
+    private readonly ws: DesktopWebSocket,
     readonly session: DesktopSession,
+    /** This socket's share of the caps, given back when it closes. */
+    readonly slot: SocketSlot,
     private readonly options: ConnectionOptions,
-    private readonly onGone: () => void,
+    private readonly owner: ConnectionOwner,
   ) {
-    this.userId = session.user.id;
-    this.messages = new RateWindow(options.maxMessagesPer10s, MESSAGE_WINDOW_MS);
-    this.resumes = new RateWindow(options.maxResumesPerMinute, RESUME_WINDOW_MS);
     options.metrics.openConnections.inc();
-    ws.on('pong', () => {
-      this.alive = true;
-    });
-    ws.on('message', (data, isBinary) => {
-      this.onMessage(data, isBinary);
-    });
-    ws.on('error', (error: Error & { code?: string }) => {
-      // ws has already sent the close frame for a protocol error and stops reading, so record its code here.
-      this.closeCode ??= closeCodeOfWsError(error.code);
-      options.logger.debug({ err: error, connectionId: this.id }, 'desktop socket error');
-    });
-    ws.on('close', (code) => {
-      clearTimeout(this.expiryTimer);
-      options.metrics.openConnections.dec();
-      options.metrics.closes.inc({ code: closeCodeLabel(this.closeCode ?? code) });
-      this.onGone();
-    });
-    this.armExpiry();
+    ws.connection = this;
+    ws.on('pong', onPong);
+    ws.on('message', onMessage);
+    ws.on('error', onError);
+    ws.on('close', onClose);
+  }
+
+  /** The socket answered a ping. */
+  heardPong(): void {
+    this.alive = true;
+  }
+
+  recordError(error: Error & { code?: string }): void {
+    // ws has already sent the close frame for a protocol error and stops reading, so record its code here.
+    this.closeCode ??= closeCodeOfWsError(error.code);
+    this.options.logger.debug({ err: error, connectionId: this.id }, 'desktop socket error');
+  }
+
+  socketClosed(code: number): void {
+    this.options.metrics.openConnections.dec();
+    this.options.metrics.closes.inc({ code: closeCodeLabel(this.closeCode ?? code) });
+    this.owner.connectionClosed(this);
   }
 
   async start(afterSeq: number | undefined): Promise<void> {
@@ -111,6 +126,19 @@ export class DesktopConnection implements Subscriber {
     this.cursor = afterSeq ?? bounds.lastSeq;
     this.checkResumePoint(bounds);
     this.options.fanout.add(this);
+  }
+
+  get userId(): number {
+    return this.session.user.id;
+  }
+
+  /** Token expiry, epoch seconds (the server's ExpiryClock closes the socket then). */
+  get expiresAt(): number {
+    return this.session.expiresAt;
+  }
+
+  expire(): void {
+    this.close(CloseCode.policyViolation, 'token expired');
   }
 
   deliver(event: DesktopEvent): boolean {
@@ -199,7 +227,8 @@ export class DesktopConnection implements Subscriber {
     this.cursor = lastSeq;
   }
 
-  private onMessage(data: RawData, isBinary: boolean): void {
+  receive(data: RawData, isBinary: boolean): void {
+    this.messages ??= new RateWindow(this.options.maxMessagesPer10s, MESSAGE_WINDOW_MS);
     if (!this.messages.hit()) {
       this.close(CloseCode.policyViolation, 'message rate limit exceeded');
       return;
@@ -244,6 +273,7 @@ export class DesktopConnection implements Subscriber {
       this.sendError('not_ready', 'Wait for the welcome message before resuming');
       return;
     }
+    this.resumes ??= new RateWindow(this.options.maxResumesPerMinute, RESUME_WINDOW_MS);
     if (!this.resumes.hit()) {
       const retryAfterMs = this.resumes.retryAfterMs();
       this.send({
@@ -260,18 +290,6 @@ export class DesktopConnection implements Subscriber {
     });
   }
 
-  private armExpiry(): void {
-    const remaining = this.session.expiresAt * 1000 - Date.now();
-    this.expiryTimer = setTimeout(
-      () => {
-        if (this.session.expiresAt * 1000 > Date.now()) this.armExpiry();
-        else this.close(CloseCode.policyViolation, 'token expired');
-      },
-      Math.min(Math.max(remaining, 0), MAX_TIMER_MS),
-    );
-    this.expiryTimer.unref();
-  }
-
   private sendError(code: string, message: string): void {
     this.send({ type: 'error', code, message });
   }
@@ -285,6 +303,25 @@ export class DesktopConnection implements Subscriber {
     this.ws.send(JSON.stringify(message));
     this.options.metrics.messagesSent.inc({ type: message.type });
   }
+}
+
+// The socket's listeners: shared by every socket, they find their connection through it.
+function onPong(this: DesktopWebSocket): void {
+  this.connection?.heardPong();
+}
+
+function onMessage(this: DesktopWebSocket, data: RawData, isBinary: boolean): void {
+  this.connection?.receive(data, isBinary);
+}
+
+function onError(this: DesktopWebSocket, error: Error & { code?: string }): void {
+  this.connection?.recordError(error);
+}
+
+function onClose(this: DesktopWebSocket, code: number): void {
+  const connection = this.connection;
+  this.connection = undefined;
+  connection?.socketClosed(code);
 }
 
 function rawText(data: RawData): string {

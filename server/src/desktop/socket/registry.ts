@@ -1,32 +1,17 @@
 /**
- * The sockets of this replica, and the slots that cap them: overall, per client address and per user. A slot is taken
- * when an upgrade is admitted (before the handshake, so a burst of parallel upgrades cannot all slip under a cap) and
- * given back when the upgrade is refused or the socket closes.
+ * The sockets of this replica, and the caps (slots.ts) that bound them.
  */
 import { CloseCode } from './close-codes.js';
 import type { DesktopConnection, DesktopSession } from './connection.js';
-
-export interface SocketLimits {
-  /** Open sockets on this replica. */
-  readonly maxSockets: number;
-  readonly maxSocketsPerAddress: number;
-  readonly maxSocketsPerUser: number;
-}
-
-/** One admitted or open socket's share of the caps; release is idempotent. */
-export interface SocketSlot {
-  /** Counts the socket against its user once the token names one; false (and nothing counted) when the user is full. */
-  claimUser(userId: number): boolean;
-  release(): void;
-}
+import { SocketCaps, type SocketLimits, type SocketSlot } from './slots.js';
 
 export class ConnectionRegistry {
   private readonly connections = new Set<DesktopConnection>();
-  private readonly perAddress = new Map<string, number>();
-  private readonly perUser = new Map<number, number>();
-  private slots = 0;
+  private readonly caps: SocketCaps;
 
-  constructor(private readonly limits: SocketLimits) {}
+  constructor(limits: SocketLimits) {
+    this.caps = new SocketCaps(limits);
+  }
 
   get size(): number {
     return this.connections.size;
@@ -34,28 +19,7 @@ export class ConnectionRegistry {
 
   /** A slot for a socket from this address, or which cap is full. */
   reserve(address: string): SocketSlot | 'server' | 'address' {
-    if (this.slots >= this.limits.maxSockets) return 'server';
-    if ((this.perAddress.get(address) ?? 0) >= this.limits.maxSocketsPerAddress) return 'address';
-    this.slots += 1;
-    increment(this.perAddress, address);
-    let userId: number | undefined;
-    let released = false;
-    return {
-      claimUser: (id) => {
-        if (userId !== undefined) return userId === id;
-        if ((this.perUser.get(id) ?? 0) >= this.limits.maxSocketsPerUser) return false;
-        userId = id;
-        increment(this.perUser, id);
-        return true;
-      },
-      release: () => {
-        if (released) return;
-        released = true;
-        this.slots -= 1;
-        decrement(this.perAddress, address);
-        if (userId !== undefined) decrement(this.perUser, userId);
-      },
-    };
+    return this.caps.reserve(address);
   }
 
   add(connection: DesktopConnection): void {
@@ -94,14 +58,4 @@ export class ConnectionRegistry {
   sessions(): DesktopSession[] {
     return [...this.connections].map((connection) => connection.session);
   }
-}
-
-function increment<K>(counts: Map<K, number>, key: K): void {
-  counts.set(key, (counts.get(key) ?? 0) + 1);
-}
-
-function decrement<K>(counts: Map<K, number>, key: K): void {
-  const left = (counts.get(key) ?? 1) - 1;
-  if (left > 0) counts.set(key, left);
-  else counts.delete(key);
 }

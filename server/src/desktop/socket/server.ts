@@ -4,18 +4,26 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type Server as WebSocketServerOf } from 'ws';
 import { serverContract } from '../../../../platform/server-contract.js';
 import { classifyDatabaseFailure } from '../../db/failures.js';
 import { databaseFailureError } from '../../http/errors.js';
 import { HttpError, rejectUpgrade } from '../../http/index.js';
 import { admit, type AdmissionOptions } from './admission.js';
 import { CloseCode } from './close-codes.js';
-import { DesktopConnection, type ConnectionOptions, type DesktopSession } from './connection.js';
+import {
+  DesktopConnection,
+  DesktopWebSocket,
+  type ConnectionOptions,
+  type ConnectionOwner,
+  type DesktopSession,
+} from './connection.js';
+import { ExpiryClock } from './expiry.js';
 import { startHeartbeat } from './heartbeat.js';
 import { DESKTOP_SUBPROTOCOL } from './protocol.js';
 import { isRefusal, refusal, type UpgradeRefusal } from './refusal.js';
-import { ConnectionRegistry, type SocketLimits, type SocketSlot } from './registry.js';
+import { ConnectionRegistry } from './registry.js';
+import type { SocketLimits, SocketSlot } from './slots.js';
 
 export type SocketServerOptions = ConnectionOptions &
   AdmissionOptions &
@@ -23,18 +31,16 @@ export type SocketServerOptions = ConnectionOptions &
     readonly maxPayloadBytes: number;
   };
 
-function ignoreError(): void {
-  // The socket is destroyed by its owner (ws, or the refusal); nothing to do here.
-}
-
-export class DesktopSocketServer {
-  private readonly wss: WebSocketServer;
+export class DesktopSocketServer implements ConnectionOwner {
+  private readonly wss: WebSocketServerOf<typeof DesktopWebSocket>;
   private readonly registry: ConnectionRegistry;
   private readonly stopHeartbeat: () => void;
+  private readonly expiry = new ExpiryClock<DesktopConnection>();
 
   constructor(private readonly options: SocketServerOptions) {
     this.wss = new WebSocketServer({
       noServer: true,
+      WebSocket: DesktopWebSocket,
       maxPayload: options.maxPayloadBytes,
       perMessageDeflate: false,
       handleProtocols: (protocols) => (protocols.has(DESKTOP_SUBPROTOCOL) ? DESKTOP_SUBPROTOCOL : false),
@@ -47,10 +53,6 @@ export class DesktopSocketServer {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const url = new URL(req.url ?? '/', 'http://upgrade.invalid');
     if (url.pathname !== serverContract.paths.desktopSocket) return false;
-    // A client vanishing mid-handshake must not crash the process. A shared function, not an arrow made here: the
-    // listener lives as long as the socket, and an arrow would keep this call's context (the upgrade request, its
-    // headers and `head`) alive with it.
-    socket.on('error', ignoreError);
     admit(req, url, socket, this.registry, this.options)
       .catch((error: unknown) => this.failed(error))
       .then((admitted) => {
@@ -80,6 +82,7 @@ export class DesktopSocketServer {
 
   async close(): Promise<void> {
     this.stopHeartbeat();
+    this.expiry.stop();
     this.registry.terminateAll();
     await new Promise<void>((resolve) => {
       this.wss.close(() => {
@@ -115,13 +118,17 @@ export class DesktopSocketServer {
     rejectUpgrade(socket, refused.status, refused.reason, refused.message, headers);
   }
 
-  private open(ws: WebSocket, session: DesktopSession, afterSeq: number | undefined, slot: SocketSlot): void {
-    const connection = new DesktopConnection(ws, session, this.options, () => {
-      this.registry.delete(connection);
-      this.options.fanout.remove(connection);
-      slot.release();
-    });
+  connectionClosed(connection: DesktopConnection): void {
+    this.registry.delete(connection);
+    this.expiry.remove(connection);
+    this.options.fanout.remove(connection);
+    connection.slot.release();
+  }
+
+  private open(ws: DesktopWebSocket, session: DesktopSession, afterSeq: number | undefined, slot: SocketSlot): void {
+    const connection = new DesktopConnection(ws, session, slot, this.options, this);
     this.registry.add(connection);
+    this.expiry.add(connection);
     connection.start(afterSeq).catch((error: unknown) => {
       this.options.logger.error({ err: error, connectionId: connection.id }, 'desktop connection failed to start');
       connection.close(CloseCode.internalError, 'internal error');
