@@ -4,6 +4,7 @@
  * table and writes the figures as JSON to bench/results/. Bounded: the full run takes a few minutes (< 10), --quick
  * under 2; a deadline stops it otherwise.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +51,10 @@ const DEADLINE_MS = quick ? 115_000 : 570_000;
 async function main(): Promise<void> {
   if (process.versions.node.split('.')[0] !== '24') {
     throw new Error(`the benchmark runs on Node 24 (this is ${process.versions.node}); see README for the PATH line`);
+  }
+  // The HTTP section's load generator is Debian's wrk; say so before a run fails half-way with ENOENT.
+  if (runs('http') && spawnSync('wrk', ['--version']).error) {
+    throw new Error('npm run bench needs wrk for its HTTP section: apt-get install wrk (or pass --only=sockets,...)');
   }
   const started = performance.now();
   const results: BenchResults = {

@@ -248,6 +248,30 @@ describe('auth and users', () => {
       });
     }
 
+    // The server remembers tokens whose signature it checked (keyed by the whole token); these prove the memory never
+    // stands in for a check.
+    it('refuses a token it accepted before once that token has expired', async () => {
+      const token = await sign({ exp: Math.floor(Date.now() / 1000) + 2 });
+      assert.equal((await call(server, 'GET', '/api/me', { token })).status, 200);
+      await sleep(3000 - (Date.now() % 1000));
+      const { status, body } = await call(server, 'GET', '/api/me', { token });
+      assert.equal(status, 401);
+      assert.equal(errorCode(body), 'invalid_token');
+    });
+
+    it('refuses the payload of a token it accepted before when another signature comes with it', async () => {
+      const token = await sign();
+      assert.equal((await call(server, 'GET', '/api/me', { token })).status, 200);
+      const [header, payload] = token.split('.');
+      const otherSignature = createHmac('sha256', 'another-secret-of-at-least-32-bytes!!')
+        .update(`${header ?? ''}.${payload ?? ''}`)
+        .digest('base64url');
+      const { status } = await call(server, 'GET', '/api/me', {
+        token: `${header ?? ''}.${payload ?? ''}.${otherSignature}`,
+      });
+      assert.equal(status, 401);
+    });
+
     it('refuses an API token where only desktop tokens are accepted, and vice versa', async () => {
       await assert.rejects(server.backend.deps.tokens.verify(userToken, 'desktop'), { status: 401 });
       const desktop = await server.backend.deps.tokens.issue({

@@ -44,12 +44,21 @@ export class InvalidTokenError extends HttpError {
 }
 
 const ALGORITHM = 'HS256';
+/** Verified tokens remembered per replica; the oldest is forgotten first. */
+const VERIFIED_TOKENS_KEPT = 10_000;
 
 /** Issues and verifies HS256 JWTs; the algorithm is pinned, so `alg: none` and asymmetric tricks are refused. */
 export class TokenService {
   readonly #key: Uint8Array;
   readonly #hmacKey: KeyObject;
   readonly #config: AuthConfig;
+  /**
+   * Payloads whose signature was checked, keyed by the whole token: a client sends the same token on every request, so
+   * the HMAC runs once per token and replica (Envoy's jwt_authn keeps such a cache too). Only a token that passed the
+   * check gets in, so a forged one never matches; the claim checks (expiry included) still run on every use, and
+   * revocation is the user's token version and the desktop grant, both checked after this.
+   */
+  readonly #verified = new Map<string, Record<string, unknown>>();
 
   constructor(config: AuthConfig) {
     this.#config = config;
@@ -115,7 +124,10 @@ export class TokenService {
     if (payload.nbf !== undefined && (typeof payload.nbf !== 'number' || payload.nbf > now)) {
       throw new InvalidTokenError('The token is not valid');
     }
-    if (payload.exp <= now) throw new InvalidTokenError('The token has expired');
+    if (payload.exp <= now) {
+      this.#verified.delete(token);
+      throw new InvalidTokenError('The token has expired');
+    }
     const { sub, username, role, jti, ver, exp, iat, iss, aud } = payload;
     if (
       typeof sub !== 'string' ||
@@ -144,6 +156,17 @@ export class TokenService {
 
   /** The payload of a compact JWS whose header is exactly HS256 and whose signature matches; else throws. */
   #verifiedPayload(token: string): Record<string, unknown> {
+    const known = this.#verified.get(token);
+    if (known) return known;
+    const payload = this.#checkSignature(token);
+    if (this.#verified.size >= VERIFIED_TOKENS_KEPT) {
+      this.#verified.delete(this.#verified.keys().next().value as string);
+    }
+    this.#verified.set(token, payload);
+    return payload;
+  }
+
+  #checkSignature(token: string): Record<string, unknown> {
     const parts = token.split('.');
     if (parts.length !== 3 || !parts.every((part) => BASE64URL.test(part))) {
       throw new InvalidTokenError('The token is not valid');

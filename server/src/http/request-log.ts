@@ -91,14 +91,17 @@ export function installRequestLog(app: Express, logger: Logger): void {
 
 /** One JSON log line per request with its id; health probes and the like log at debug only. */
 export function requestLogger(logger: Logger, quietPaths: readonly string[]): RequestHandler {
+  // These lines are built below from fields that hold no credential (the URL's credential-like query values are
+  // replaced), so they skip pino's redaction pass: it cost about 6 of the 7 microseconds a line took.
+  const lines = logger.child({}, { redact: [] });
   return (req, res, next) => {
     const started = performance.now();
     res.once('finish', () => {
       const status = res.statusCode;
       const level = status >= 500 ? 'error' : quietPaths.includes(req.path) ? 'debug' : status >= 400 ? 'warn' : 'info';
-      if (!logger.isLevelEnabled(level)) return;
+      if (!lines.isLevelEnabled(level)) return;
       // Request and response headers stay out of the logs (they carry credentials and add noise).
-      logger[level](
+      lines[level](
         {
           req: {
             id: req.id,
