@@ -19,6 +19,7 @@ function dump() {
     pid: process.pid,
     rss: memory.rss,
     heapUsed: memory.heapUsed,
+    heapTotal: memory.heapTotal,
     external: memory.external,
     resources,
     processListeners,

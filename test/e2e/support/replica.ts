@@ -13,6 +13,8 @@ export interface Diagnostics {
   pid: number;
   rss: number;
   heapUsed: number;
+  /** The V8 heap's committed size: pages it keeps after a collection count in RSS without being used. */
+  heapTotal: number;
   /** Memory of Buffers and other objects outside the V8 heap. */
   external: number;
   /** process.getActiveResourcesInfo() counted by type (Timeout, TCPSocketWrap, ...). */
