@@ -70,15 +70,16 @@ export function alertRuleGroups(props: MonitoringProps): RuleGroup[] {
           'warning',
           'Server pods are failing readiness',
         ),
-        // The readiness probe deliberately ignores the shared database (pods stay in the ALB during an outage), so
-        // the outage shows here instead: DB-bound requests answer 503 database_unavailable. `curl /ready` on a pod
-        // names the cause.
+        // The readiness alert of the operator's /ready. The probe deliberately ignores the shared database (pods stay
+        // in the ALB during an outage), so the outage shows here instead: every pod's db_up (the check /ready makes,
+        // at scrape time) is 0, which needs no traffic at all, or most DB-bound requests answer 503.
         alert(
           alertNames.databaseUnavailable,
-          `sum(rate(${http}_count{${app}, status="503"}[2m])) / sum(rate(${http}_count{${app}}[2m])) > ${t.unavailableRatio}`,
+          `max(${metricNames.dbUp}{${app}}) == 0 or ` +
+            `sum(rate(${http}_count{${app}, status="503"}[2m])) / sum(rate(${http}_count{${app}}[2m])) > ${t.unavailableRatio}`,
           '2m',
           'critical',
-          `More than ${t.unavailableRatio * 100}% of HTTP responses are 503: the database is likely unreachable`,
+          `The database does not answer any server pod, or more than ${t.unavailableRatio * 100}% of HTTP responses are 503`,
         ),
         alert(
           alertNames.restarts,

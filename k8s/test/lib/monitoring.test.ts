@@ -13,7 +13,7 @@ import { stringify } from 'yaml';
 import { monitoring } from '../../../platform/environments.js';
 import { serverContract } from '../../../platform/server-contract.js';
 import { loadDatabaseConfig } from '../../../server/src/config/index.js';
-import { createPool } from '../../../server/src/db/index.js';
+import { createPool, registerDatabaseMetrics } from '../../../server/src/db/index.js';
 import { createDesktopMetrics } from '../../../server/src/desktop/metrics.js';
 import { createMetrics } from '../../../server/src/metrics/index.js';
 import { alertNames, metricNames } from '../../lib/monitoring/index.js';
@@ -34,6 +34,8 @@ interface Series {
 
 interface AlertCase {
   readonly alert: string;
+  /** Which trouble, when an alert has more than one case. */
+  readonly scenario?: string;
   readonly evalTime: string;
   /** Series that make the alert fire. */
   readonly series: readonly Series[];
@@ -92,11 +94,23 @@ for (const env of environments) {
     },
     {
       alert: alertNames.databaseUnavailable,
+      scenario: 'DB-bound requests answer 503',
       evalTime: '10m',
       // The database is gone: pods stay ready (by design), DB-bound requests answer 503, /health still 200.
       series: [
         { series: `${http}_count{${app}, method="GET", route="/api/me", status="503"}`, values: '0+90x20' },
         { series: `${http}_count{${app}, method="GET", route="/health", status="200"}`, values: '0+10x20' },
+      ],
+      resultLabels: {},
+    },
+    {
+      alert: alertNames.databaseUnavailable,
+      scenario: 'no traffic at all, every pod reports db_up 0',
+      evalTime: '10m',
+      // At night: desktops hold their sockets, nobody calls the API, so there is no 503 ratio; /ready (db_up) says it.
+      series: [
+        { series: `${metricNames.dbUp}{${app}, pod="a"}`, values: '1x3 0x20' },
+        { series: `${metricNames.dbUp}{${app}, pod="b"}`, values: '1x3 0x20' },
       ],
       resultLabels: {},
     },
@@ -160,6 +174,24 @@ for (const env of environments) {
           series: `${metricNames.podOwner}{namespace="${ns}", pod="desktop-backend-7d9f8c6b5-abcde", owner_kind="ReplicaSet", owner_name="desktop-backend-7d9f8c6b5"}`,
           values: '1x40',
         },
+      ],
+    },
+    {
+      alert: alertNames.databaseUnavailable,
+      evalTime: '10m',
+      // One pod cannot reach the database (its own fault: /ready says so on that pod), the others can.
+      series: [
+        { series: `${metricNames.dbUp}{${app}, pod="a"}`, values: '0x20' },
+        { series: `${metricNames.dbUp}{${app}, pod="b"}`, values: '1x20' },
+      ],
+    },
+    {
+      alert: alertNames.databaseUnavailable,
+      evalTime: '10m',
+      // A failover shorter than the hold: every pod reports 0 for one minute, then 1 again.
+      series: [
+        { series: `${metricNames.dbUp}{${app}, pod="a"}`, values: '1x7 0 1x12' },
+        { series: `${metricNames.dbUp}{${app}, pod="b"}`, values: '1x7 0 1x12' },
       ],
     },
     {
@@ -232,6 +264,9 @@ for (const env of environments) {
     { series: `${metricNames.wsConnectionsOpen}{${app}, pod="a"}`, values: '1000x40' },
     { series: `${metricNames.eventDeliveryLag}_bucket{${app}, le="0.05"}`, values: '0+100x40' },
     { series: `${metricNames.eventDeliveryLag}_bucket{${app}, le="+Inf"}`, values: '0+100x40' },
+    { series: `${metricNames.dbUp}{${app}, pod="a"}`, values: '1x40' },
+    // Another namespace's database is down: not this service's alert.
+    { series: `${metricNames.dbUp}{namespace="other", job="desktop-backend", pod="a"}`, values: '0x40' },
   ];
 
   describe(`alert rules (${env.name})`, () => {
@@ -263,10 +298,11 @@ for (const env of environments) {
       }
     });
 
-    for (const alertCase of cases) {
-      it(`fires ${alertCase.alert} (promtool test rules)`, () => {
+    for (const [index, alertCase] of cases.entries()) {
+      const scenario = alertCase.scenario ? `: ${alertCase.scenario}` : '';
+      it(`fires ${alertCase.alert}${scenario} (promtool test rules)`, () => {
         const definition = rules.find((candidate) => candidate.alert === alertCase.alert)!;
-        testRules(`test-${env.name}-${alertCase.alert}.yaml`, alertCase.series, [
+        testRules(`test-${env.name}-${index}-${alertCase.alert}.yaml`, alertCase.series, [
           {
             eval_time: alertCase.evalTime,
             alertname: alertCase.alert,
@@ -281,9 +317,9 @@ for (const env of environments) {
       });
     }
 
-    for (const nearMiss of nearMisses) {
-      it(`keeps ${nearMiss.alert} silent just short of its threshold (promtool test rules)`, () => {
-        testRules(`test-${env.name}-${nearMiss.alert}-near-miss.yaml`, nearMiss.series, [
+    for (const [index, nearMiss] of nearMisses.entries()) {
+      it(`keeps ${nearMiss.alert} silent just short of its threshold, case ${index + 1} (promtool test rules)`, () => {
+        testRules(`test-${env.name}-${index}-${nearMiss.alert}-near-miss.yaml`, nearMiss.series, [
           { eval_time: nearMiss.evalTime, alertname: nearMiss.alert, exp_alerts: [] },
         ]);
       });
@@ -342,6 +378,9 @@ describe('metric names', () => {
     assert.deepEqual(labelsOf(metricNames.wsCloses, desktopRegistry), ['code']);
     labelsOf(metricNames.wsConnectionsOpen, desktopRegistry);
     labelsOf(metricNames.eventDeliveryLag, desktopRegistry);
+    const databaseRegistry = new Registry();
+    registerDatabaseMetrics(databaseRegistry, () => Promise.resolve(true));
+    assert.deepEqual(labelsOf(metricNames.dbUp, databaseRegistry), []);
   });
 });
 
