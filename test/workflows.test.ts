@@ -50,6 +50,23 @@ function appTokenPermissions(job: Job): Record<string, unknown> {
   return Object.fromEntries(Object.entries(step.with).filter(([key]) => key.startsWith('permission-')));
 }
 
+const holdsAppToken = (job: Job): boolean =>
+  job.steps.some((step) => step.uses?.startsWith('actions/create-github-app-token@'));
+/** Steps that run npm, Node or the repository's TypeScript: dependencies' install scripts and the render. */
+const runsRepositoryCode = (job: Job): string[] =>
+  job.steps
+    .filter((step) => step.uses?.startsWith('actions/setup-node@') || /\b(npm|npx|tsx|node)\b/.test(step.run ?? ''))
+    .map((step) => step.uses ?? step.run!);
+/** The artifact `from` uploads and `to` downloads: how the rendered change crosses from one job to the other. */
+function handedOver(from: Job, to: Job): string {
+  const upload = from.steps.find((step) => step.uses?.startsWith('actions/upload-artifact@'));
+  const download = to.steps.find((step) => step.uses?.startsWith('actions/download-artifact@'));
+  const name = upload?.with?.name;
+  assert.ok(typeof name === 'string' && name, 'the first job uploads a named artifact');
+  assert.equal(download?.with?.name, name, 'the second job downloads it');
+  return name;
+}
+
 const allSteps = (wf: Workflow): Step[] => Object.values(wf.jobs).flatMap((job) => job.steps);
 const runScripts = (wf: Workflow): string =>
   allSteps(wf)
@@ -132,7 +149,7 @@ describe('the delivery flow the workflows encode', () => {
     assert.match(scripts, /npm audit --audit-level=high --omit=dev/);
   });
 
-  it('release builds on main except for its own output, with OIDC, and only its pin job may push', () => {
+  it('release builds on main except for its own output, with OIDC, rendered in one job, pushed by another', () => {
     const release = workflow('release.yml');
     const push = release.on.push as { branches: string[]; 'paths-ignore': string[] };
     assert.deepEqual(push.branches, ['main']);
@@ -152,33 +169,71 @@ describe('the delivery flow the workflows encode', () => {
     assert.equal(build.with.tags, '${{ steps.image.outputs.repository }}:${{ github.sha }}');
     assert.equal(build.with.push, true);
 
-    const pin = release.jobs.pin!;
-    assert.equal(pin.needs, 'image', 'the pin moves only after the image is pushed');
+    const render = release.jobs.render!;
+    assert.equal(render.needs, 'image', 'the pin moves only after the image is pushed');
+    assert.deepEqual(render.permissions, { contents: 'read' });
+    assert.equal(checkoutOf(render)?.with?.['fetch-depth'], 0, 'synth reads the promoted render from history');
+    assert.match(runScripts({ ...release, jobs: { render } }), /scripts\/release\/render-release\.sh staging/);
+
+    const publish = release.jobs.publish!;
+    assert.deepEqual([publish.needs].flat().sort(), ['image', 'render']);
     // The workflow token reads; the push uses a release-app token that may write this repository's contents only.
-    assert.deepEqual(pin.permissions, { contents: 'read' });
-    assert.deepEqual(appTokenPermissions(pin), { 'permission-contents': 'write' });
-    assert.equal(checkoutOf(pin)?.with?.['fetch-depth'], 0, 'synth reads the promoted render from history');
-    assert.match(runScripts({ ...release, jobs: { pin } }), /scripts\/release\/publish-pin\.sh staging/);
+    assert.deepEqual(publish.permissions, { contents: 'read' });
+    assert.deepEqual(appTokenPermissions(publish), { 'permission-contents': 'write' });
+    assert.equal(handedOver(render, publish), 'release-change');
+    assert.match(runScripts({ ...release, jobs: { publish } }), /scripts\/release\/publish-release\.sh staging/);
     assert.doesNotMatch(
       runScripts(release),
-      /publish-pin\.sh production|npm run promote/,
+      /(render|publish)-release\.sh production|npm run promote/,
       'release never moves production',
     );
   });
 
-  it('promote is manual, may promote an earlier commit, and opens a pull request as the release app', () => {
+  it('runs npm and the render only in jobs without a token that can write; the token holders run git and scripts', () => {
+    for (const name of ['release.yml', 'promote.yml']) {
+      const jobs = Object.entries(workflow(name).jobs);
+      const holders = jobs.filter(([, job]) => holdsAppToken(job));
+      assert.ok(holders.length > 0, `${name} has a job with the release app's token`);
+      for (const [id, job] of holders) {
+        assert.deepEqual(runsRepositoryCode(job), [], `${name} ${id} holds the release app's token`);
+      }
+      for (const [id, job] of jobs.filter(([, job]) => runsRepositoryCode(job).length > 0)) {
+        assert.ok(!holdsAppToken(job), `${name} ${id} runs npm`);
+        assert.equal(checkoutOf(job)?.with?.['persist-credentials'], false, `${name} ${id} keeps no git credentials`);
+        for (const scope of ['contents', 'pull-requests']) {
+          assert.ok(
+            [undefined, 'read', 'none'].includes(job.permissions?.[scope]),
+            `${name} ${id}: ${scope} only read`,
+          );
+        }
+      }
+    }
+  });
+
+  it('promote is manual, may promote an earlier commit, renders in one job and opens the pull request as the release app in another', () => {
     const promote = workflow('promote.yml');
     assert.deepEqual(Object.keys(promote.on), ['workflow_dispatch']);
     const inputs = (promote.on.workflow_dispatch as { inputs: Record<string, unknown> }).inputs;
     assert.deepEqual(Object.keys(inputs).sort(), ['commit', 'from', 'to']);
-    const job = Object.values(promote.jobs)[0]!;
+    const render = promote.jobs.render!;
+    assert.deepEqual(render.permissions, { contents: 'read' });
+    assert.equal(checkoutOf(render)?.with?.['fetch-depth'], 0);
+    assert.match(
+      runScripts({ ...promote, jobs: { render } }),
+      /scripts\/release\/render-promotion\.sh "\$FROM_ENV" "\$TO_ENV" "\$COMMIT"/,
+    );
+    const job = promote.jobs['pull-request']!;
+    assert.equal(job.needs, 'render');
     assert.deepEqual(job.permissions, { contents: 'read' });
     assert.deepEqual(appTokenPermissions(job), {
       'permission-contents': 'write',
       'permission-pull-requests': 'write',
     });
-    assert.equal(checkoutOf(job)?.with?.['fetch-depth'], 0);
-    assert.match(runScripts(promote), /scripts\/release\/open-promotion-pr\.sh "\$FROM_ENV" "\$TO_ENV" "\$COMMIT"/);
+    assert.equal(handedOver(render, job), 'promotion-change');
+    assert.match(
+      runScripts({ ...promote, jobs: { job } }),
+      /scripts\/release\/publish-promotion\.sh "\$FROM_ENV" "\$TO_ENV"/,
+    );
   });
 
   it('ci checks out the full history, which the render drift check reads', () => {
