@@ -119,6 +119,31 @@ for (const env of environments) {
     });
   });
 
+  describe(`database-users NetworkPolicy (${env.name})`, () => {
+    // The PreSync Job that creates the database users holds the master credentials: the tightest policy of all.
+    const usersPolicy = findObject(env.name, 'NetworkPolicy', 'desktop-backend-db-users') as unknown as INetworkPolicy;
+    const usersJob = findObject(env.name, 'Job', 'desktop-backend-db-users') as unknown as IJob;
+    const usersPods = usersJob.spec!.template.metadata!.labels!;
+
+    it('selects only the database-users Job pods', () => {
+      assert.ok(selects(usersPolicy, usersPods));
+      assert.ok(!selects(usersPolicy, serverPods) && !selects(usersPolicy, migrationPods));
+      assert.ok(!selects(policy, usersPods) && !selects(migrationPolicy, usersPods));
+    });
+
+    it('admits nothing in and lets the pods out only to cluster DNS and to MySQL in the database subnets', () => {
+      assert.deepEqual([...usersPolicy.spec!.policyTypes!].sort(), ['Egress', 'Ingress']);
+      assert.deepEqual(usersPolicy.spec!.ingress ?? [], []);
+      assertEgress(usersPolicy.spec!.egress, env, false);
+      const annotations = usersPolicy.metadata!.annotations!;
+      assert.equal(annotations[argoAnnotations.hook], 'PreSync');
+      assert.ok(
+        Number(annotations[argoAnnotations.syncWave]) <
+          Number(usersJob.metadata!.annotations![argoAnnotations.syncWave]),
+      );
+    });
+  });
+
   describe(`migration NetworkPolicy (${env.name})`, () => {
     it('selects the migration Job pods and not the server pods', () => {
       assert.ok(selects(migrationPolicy, migrationPods));
