@@ -86,3 +86,32 @@ describe('availability zones recorded in cdk.json', () => {
     assert.ok(!existsSync(join(repoRoot, 'cdk.context.json')), 'no cdk.context.json left behind');
   });
 });
+
+describe('npm run cluster:record-azs where AWS cannot be asked', () => {
+  const recordAzs = (args: string[], env: NodeJS.ProcessEnv) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'cluster/bin/record-azs.ts', ...args], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      env,
+      timeout: 60_000,
+    });
+  const staging = environmentNamed('staging');
+  const stagingKey = availabilityZonesContextKey(staging.aws);
+
+  it('without the AWS CLI: says so and names the cdk.json entry to add by hand, with no stack trace', () => {
+    const before = readFileSync(cdkJsonPath, 'utf8');
+    const run = recordAzs(['staging'], { PATH: join(scratch, 'no-such-dir') });
+    assert.equal(run.status, 1, run.stderr);
+    assert.match(run.stderr, /the AWS CLI \(`aws`\) is not installed or not on PATH/);
+    assert.ok(run.stderr.includes(`"${stagingKey}": ["eu-west-1a", "eu-west-1b", ...]`), run.stderr);
+    assert.ok(run.stderr.includes(`credentials for account ${staging.aws.account}`), run.stderr);
+    assert.doesNotMatch(run.stderr, /\n\s+at |node:internal/);
+    assert.equal(readFileSync(cdkJsonPath, 'utf8'), before, 'cdk.json untouched');
+  });
+
+  it('refuses an unknown environment by listing the known ones', () => {
+    const run = recordAzs(['nowhere'], process.env);
+    assert.equal(run.status, 2);
+    assert.equal(run.stderr.trim(), 'unknown environment "nowhere"; known: staging, production');
+  });
+});
