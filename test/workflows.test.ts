@@ -18,6 +18,7 @@ const workflowFiles: WorkflowFile[] = readdirSync(workflowsDir)
   .map((name) => ({ path: `.github/workflows/${name}`, text: readFileSync(join(workflowsDir, name), 'utf8') }));
 
 interface Step {
+  name?: string;
   uses?: string;
   run?: string;
   with?: Record<string, unknown>;
@@ -162,6 +163,11 @@ describe('the delivery flow the workflows encode', () => {
     assert.deepEqual(image.permissions, { contents: 'read', 'id-token': 'write' });
     // The release role trusts the token subject repo:<slug>:ref:refs/heads/main; a job environment would change it.
     assert.equal(image.environment, undefined);
+    // A repository without the role or the release app (a new deployment) stops first, naming the deploy guide's step.
+    const setUp = image.steps[0]!;
+    assert.equal(setUp.name, 'Delivery is set up');
+    assert.match(setUp.run ?? '', /AWS_RELEASE_ROLE_ARN is not set: .*docs\/deploy\.md, step 3/);
+    assert.match(setUp.run ?? '', /RELEASE_APP_CLIENT_ID is not set: .*docs\/deploy\.md, step 4/);
     const aws = image.steps.find((step) => step.uses?.startsWith('aws-actions/configure-aws-credentials@'));
     assert.equal(aws?.with?.['role-to-assume'], '${{ vars.AWS_RELEASE_ROLE_ARN }}', 'no AWS keys, a role via OIDC');
     const build = image.steps.find((step) => step.uses?.startsWith('docker/build-push-action@'));
