@@ -6,7 +6,7 @@ import { service } from '../../platform/service.js';
 import type { Environment } from '../../platform/environments.js';
 import { EnvironmentApplication } from '../lib/argocd-application/index.js';
 import { components, instanceName, labelKeys } from '../lib/labels.js';
-import { namespaceLabels } from '../lib/namespace/index.js';
+import { namespaceLabels } from '../lib/namespace-labels/index.js';
 
 export interface ArgoCdChartProps extends ChartProps {
   readonly environments: readonly Environment[];

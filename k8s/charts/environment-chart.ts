@@ -15,12 +15,12 @@ import {
   jwtEntries,
   redisEntries,
   redisUrlTemplate,
-} from '../lib/external-secrets/index.js';
-import { AlbIngress } from '../lib/ingress/index.js';
+} from '../lib/external-secret/index.js';
+import { AlbIngress } from '../lib/alb-ingress/index.js';
 import { commonLabels, components, instanceName } from '../lib/labels.js';
 import { MigrationJob } from '../lib/migration-job/index.js';
 import { Monitoring } from '../lib/monitoring/index.js';
-import { ServerNetworkPolicy } from '../lib/network-policy/index.js';
+import { ServerNetworkPolicy } from '../lib/network-policies/index.js';
 import { WebService, containerName, portNames } from '../lib/web-service/index.js';
 import type { CanaryProps, ReplicaRange } from '../lib/web-service/index.js';
 import { checkDatabaseSettings, checkServerSettings } from '../lib/server-settings.js';

@@ -1,2 +1,2 @@
-export * from './props.js';
-export * from './construct.js';
+export * from './argocd-application-props.js';
+export * from './argocd-application.js';

@@ -1,7 +1,7 @@
 import type { Duration } from 'cdk8s';
 import type { Environment } from '../../../platform/environments.js';
 import type { ServerContract } from '../../../platform/server-contract.js';
-import type { SecretEntry } from '../external-secrets/index.js';
+import type { SecretEntry } from '../external-secret/index.js';
 
 export interface MigrationJobProps {
   /** The environment: its name goes into the pod labels its NetworkPolicy selects. */

@@ -3,8 +3,8 @@ import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { environmentSubnets } from '../../../platform/network.js';
 import { components, labelKeys, selectorLabels } from '../labels.js';
-import { ExternalSecret } from '../external-secrets/index.js';
-import { MigrationNetworkPolicy } from '../network-policy/index.js';
+import { ExternalSecret } from '../external-secret/index.js';
+import { MigrationNetworkPolicy } from '../network-policies/index.js';
 import {
   environmentVariables,
   podTemplatePatches,

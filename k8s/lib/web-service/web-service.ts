@@ -3,7 +3,7 @@ import { ApiObject, Chart, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { canaryAnalysisArgs } from '../canary-analysis/index.js';
-import { albActionAnnotation, deregistrationDelaySeconds } from '../ingress/index.js';
+import { albActionAnnotation, deregistrationDelaySeconds } from '../alb-ingress/index.js';
 import { components, labelKeys, selectorLabels } from '../labels.js';
 import { syncWave, syncWaves } from '../sync-waves.js';
 import { typedApiObject } from '../typed-object.js';

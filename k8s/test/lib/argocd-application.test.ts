@@ -5,9 +5,16 @@ import { describe, it } from 'node:test';
 import type { IApplication } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application';
 import { argocd, gitRepository } from '../../../platform/environments.js';
 import { serviceProjectKinds, serviceProjectSpec } from '../../../platform/service-project.js';
-import { cascadeFinalizer, keepApplicationSyncOptions } from '../../lib/argocd-application/index.js';
-import { namespaceLabelKeys } from '../../lib/namespace/index.js';
+import type { Chart } from 'cdk8s';
+import {
+  cascadeFinalizer,
+  EnvironmentApplication,
+  keepApplicationSyncOptions,
+  type EnvironmentApplicationProps,
+} from '../../lib/argocd-application/index.js';
+import { namespaceLabelKeys } from '../../lib/namespace-labels/index.js';
 import { argocdObjects, environmentObjects, environments, renderRoot, repoRoot } from '../rendered.js';
+import { assertRefused, freshChart, stagingEnv } from '../refusals.js';
 
 const applications = argocdObjects.filter((object) => object.kind === 'Application') as unknown as IApplication[];
 
@@ -124,4 +131,46 @@ describe('argocd/', () => {
       );
     });
   }
+});
+
+describe('EnvironmentApplication props', () => {
+  const valid: EnvironmentApplicationProps = {
+    name: 'desktop-backend-staging',
+    argocdNamespace: argocd.namespace,
+    project: argocd.project,
+    source: { repoURL: gitRepository.url, targetRevision: gitRepository.targetRevision },
+    path: `${gitRepository.chartsDir}/${stagingEnv.name}`,
+    destinationNamespace: stagingEnv.namespace,
+    namespaceLabels: {},
+    labels: {},
+    protectFromDeletion: false,
+  };
+  const build = (overrides: Partial<EnvironmentApplicationProps>) => (chart: Chart) =>
+    new EnvironmentApplication(chart, 'app', { ...valid, ...overrides });
+
+  it('accepts the props the Argo CD chart uses', () => {
+    assert.doesNotThrow(() => new EnvironmentApplication(freshChart(), 'app', valid));
+  });
+
+  it('refuses the default project, a bad name or namespace, a path outside the repository', () => {
+    assertRefused(build({ project: 'default' }), 'EnvironmentApplication', 'project');
+    assertRefused(build({ name: 'Desktop_Backend' }), 'EnvironmentApplication', 'name');
+    assertRefused(build({ destinationNamespace: '' }), 'EnvironmentApplication', 'destinationNamespace');
+    assertRefused(build({ path: '../elsewhere' }), 'EnvironmentApplication', 'path', /inside the repository/);
+    assertRefused(
+      build({ source: { repoURL: 'github.com/x/y', targetRevision: 'main' } }),
+      'EnvironmentApplication',
+      'source.repoURL',
+    );
+  });
+
+  it('refuses a retry policy Argo CD cannot follow', () => {
+    const backoff = { duration: '10s', factor: 2, maxDuration: '3m' };
+    assertRefused(build({ retry: { limit: 0, backoff } }), 'EnvironmentApplication', 'retry.limit');
+    assertRefused(
+      build({ retry: { limit: 5, backoff: { ...backoff, maxDuration: '3 minutes' } } }),
+      'EnvironmentApplication',
+      'retry.backoff.maxDuration',
+    );
+  });
 });

@@ -6,9 +6,9 @@ import type { IRollout } from '@kubernetes-models/argo-rollouts/argoproj.io/v1al
 import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import type { IService } from 'kubernetes-models/v1/Service';
 import { serverContract } from '../../../platform/server-contract.js';
-import { albActionAnnotation, albAnnotations } from '../../lib/ingress/index.js';
-import { AlbIngress } from '../../lib/ingress/index.js';
-import type { AlbIngressProps } from '../../lib/ingress/index.js';
+import { albActionAnnotation, albAnnotations } from '../../lib/alb-ingress/index.js';
+import { AlbIngress } from '../../lib/alb-ingress/index.js';
+import type { AlbIngressProps } from '../../lib/alb-ingress/index.js';
 import { assertRefused, freshChart } from '../refusals.js';
 import { environments, findObject } from '../rendered.js';
 

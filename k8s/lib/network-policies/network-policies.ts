@@ -8,7 +8,7 @@ import type {
   DatabaseEgressProps,
   MigrationNetworkPolicyProps,
   ServerNetworkPolicyProps,
-} from './network-policy-props.js';
+} from './network-policies-props.js';
 
 function checkCidrs(check: PropsValidator, prop: string, cidrs: readonly string[] | undefined): PropsValidator {
   if (cidrs === undefined) return check;

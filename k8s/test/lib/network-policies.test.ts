@@ -10,8 +10,8 @@ import type { Environment } from '../../../platform/environments.js';
 import { environmentSubnets } from '../../../platform/network.js';
 import { serverContract } from '../../../platform/server-contract.js';
 import { argoAnnotations } from '../../lib/sync-waves.js';
-import { ServerNetworkPolicy } from '../../lib/network-policy/index.js';
-import type { ServerNetworkPolicyProps } from '../../lib/network-policy/index.js';
+import { ServerNetworkPolicy } from '../../lib/network-policies/index.js';
+import type { ServerNetworkPolicyProps } from '../../lib/network-policies/index.js';
 import { assertRefused, freshChart } from '../refusals.js';
 import { environments, findObject } from '../rendered.js';
 

@@ -6,8 +6,8 @@ import type { IRollout } from '@kubernetes-models/argo-rollouts/argoproj.io/v1al
 import type { IJob } from 'kubernetes-models/batch/v1/Job';
 import type { IPodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec';
 import { externalSecrets } from '../../../platform/environments.js';
-import { ExternalSecret } from '../../lib/external-secrets/index.js';
-import type { ExternalSecretProps } from '../../lib/external-secrets/index.js';
+import { ExternalSecret } from '../../lib/external-secret/index.js';
+import type { ExternalSecretProps } from '../../lib/external-secret/index.js';
 import { assertRefused, freshChart } from '../refusals.js';
 import { environmentObjects, environments, findObject } from '../rendered.js';
 

@@ -1,0 +1,2 @@
+export * from './network-policies-props.js';
+export * from './network-policies.js';

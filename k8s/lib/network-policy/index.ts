@@ -1,2 +1,0 @@
-export * from './network-policy-props.js';
-export * from './network-policies.js';
