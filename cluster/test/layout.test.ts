@@ -18,13 +18,17 @@ describe('cluster/lib layout (one shape with k8s/lib)', () => {
     );
   });
 
-  it('gives each construct folder <folder>.ts and an index.ts', () => {
+  it('gives each construct folder <folder>.ts, <folder>-props.ts and an index.ts', () => {
     for (const folder of new Set(sources.map(dirname))) {
       if (folder === lib || folder === join(lib, 'addons') || folder === join(lib, 'alerting')) continue;
       const name = basename(folder);
       const files = readdirSync(folder);
       assert.ok(files.includes(`${name}.ts`), `${relative(repoRoot, folder)} has ${name}.ts`);
       assert.ok(files.includes('index.ts'), `${relative(repoRoot, folder)} has index.ts`);
+      // key-grants holds an aspect, not a construct: it has no props.
+      if (name !== 'key-grants') {
+        assert.ok(files.includes(`${name}-props.ts`), `${relative(repoRoot, folder)} has ${name}-props.ts`);
+      }
     }
   });
 

@@ -1,1 +1,2 @@
 export * from './valkey-cache.js';
+export type * from './valkey-cache-props.js';

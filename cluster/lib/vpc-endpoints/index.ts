@@ -1,1 +1,2 @@
 export * from './vpc-endpoints.js';
+export type * from './vpc-endpoints-props.js';

@@ -1,5 +1,6 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
+import type { VpcEndpointsProps } from './vpc-endpoints-props.js';
 
 /** The AWS APIs the cluster reaches privately, by interface endpoint, and what calls each one. */
 export const interfaceEndpointServices = {
@@ -16,14 +17,6 @@ export const interfaceEndpointServices = {
   /** Alertmanager publishing alerts. */
   Sns: ec2.InterfaceVpcEndpointAwsService.SNS,
 } as const;
-
-export interface VpcEndpointsProps {
-  readonly vpc: ec2.IVpc;
-  /** Subnets that get an endpoint network interface (one per zone): where the callers run. */
-  readonly subnets: ec2.SubnetSelection;
-  /** The VPC's CIDR as a literal (platform environment's vpcCidr), admitted to the interface endpoints. */
-  readonly vpcCidr: string;
-}
 
 /**
  * Private paths from the VPC to the AWS APIs the cluster calls all the time: the S3 gateway endpoint (free; ECR

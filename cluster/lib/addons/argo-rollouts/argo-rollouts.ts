@@ -1,24 +1,10 @@
-import type * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { monitoring } from '../../../../platform/environments.js';
 import { chartPins } from '../charts.js';
-import { HelmAddon, type HelmChartPin } from '../helm-addon/index.js';
+import { HelmAddon } from '../helm-addon/index.js';
 import { acknowledgeVerificationPolicy } from './nag-acknowledgements.js';
-
-export interface ArgoRolloutsProps {
-  readonly cluster: eks.ICluster;
-  /** @default 2 */
-  readonly replicas?: number;
-  /**
-   * Let the controller check, before it moves a canary step on, that the ALB's target group really holds the new
-   * pods and weights (`--aws-verify-target-group`); needs read-only Elastic Load Balancing permissions.
-   * @default true
-   */
-  readonly verifyTargetGroups?: boolean;
-  /** @default chartPins.argoRollouts */
-  readonly pin?: HelmChartPin;
-}
+import type { ArgoRolloutsProps } from './argo-rollouts-props.js';
 
 /** The controller's service account, named so its Pod Identity / IAM role binds to it. */
 export const argoRolloutsServiceAccount = 'argo-rollouts';

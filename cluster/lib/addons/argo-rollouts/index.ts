@@ -1,1 +1,2 @@
 export * from './argo-rollouts.js';
+export type * from './argo-rollouts-props.js';

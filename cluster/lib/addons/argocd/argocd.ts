@@ -3,42 +3,12 @@ import { Construct } from 'constructs';
 import { argocd } from '../../../../platform/environments.js';
 import { chartPins } from '../charts.js';
 import { applicationProjectPolicy } from './application-policy.js';
-import { argoCdOperationsValues, type ArgoCdOperations } from './argocd-operations.js';
-import { HelmAddon, type HelmChartPin } from '../helm-addon/index.js';
-import type { Environment } from '../../../../platform/environments.js';
+import { argoCdOperationsValues } from './argocd-operations.js';
+import { HelmAddon } from '../helm-addon/index.js';
 import { inClusterServer, serviceProjectSpec } from '../../../../platform/service-project.js';
+import type { ArgoCdProps } from './argocd-props.js';
 
 const inCluster = inClusterServer;
-
-export interface ArgoCdOidc {
-  readonly name: string;
-  readonly issuer: string;
-  readonly clientId: string;
-  /** Groups of the token's `groups` claim bound to role:admin. */
-  readonly adminGroups: readonly string[];
-}
-
-export interface ArgoCdProps {
-  readonly cluster: eks.ICluster;
-  /** Git repository the root Application syncs. */
-  readonly repoUrl: string;
-  readonly targetRevision: string;
-  /** Folder of Argo CD Applications in the repository (platform.gitRepository.argocdDir). */
-  readonly path: string;
-  /** Glob of the files in `path` this cluster applies: its environment's Application. */
-  readonly include: string;
-  /** The environment this cluster runs: the service's AppProject admits its namespace only. */
-  readonly environment: Environment;
-  /** Name of the root Application and its AppProject's prefix. */
-  readonly rootName: string;
-  /** Built-in admin with a password generated in the cluster (argocd-initial-admin-secret). */
-  readonly adminEnabled: boolean;
-  readonly oidc?: ArgoCdOidc;
-  /** @default chartPins.argoCd */
-  readonly pin?: HelmChartPin;
-  /** Replicas and notifications. @default no HA, OutOfSync notified after 30 minutes */
-  readonly operations?: ArgoCdOperations;
-}
 
 /**
  * Argo CD by Helm plus the app-of-apps root. App-of-apps is an admin tool (Argo CD's docs), and the root syncs a

@@ -1,2 +1,3 @@
 export * from './argocd.js';
 export * from './argocd-operations.js';
+export type * from './argocd-props.js';

@@ -1,5 +1,4 @@
 import { Duration, Stack, Tags } from 'aws-cdk-lib';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -8,20 +7,11 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { monitoring } from '../../../../platform/environments.js';
 import { chartPins } from '../charts.js';
-import { HelmAddon, type HelmChartPin } from '../helm-addon/index.js';
+import { HelmAddon } from '../helm-addon/index.js';
 import { karpenterControllerStatements, karpenterWildcardReasons } from './controller-policy.js';
 import { acknowledgeControllerWildcards, acknowledgeKarpenterFindings } from './nag-acknowledgements.js';
 import { ec2NodeClass, nodePool, type KarpenterCapacity } from './node-pool.js';
-
-export interface KarpenterProps {
-  readonly cluster: eks.Cluster;
-  readonly clusterName: string;
-  /** The subnets Karpenter launches nodes into (tagged here for its subnet discovery). */
-  readonly nodeSubnets: readonly ec2.ISubnet[];
-  readonly capacity: KarpenterCapacity;
-  /** @default chartPins.karpenter */
-  readonly pin?: HelmChartPin;
-}
+import type { KarpenterProps } from './karpenter-props.js';
 
 export const karpenterServiceAccount = 'karpenter';
 

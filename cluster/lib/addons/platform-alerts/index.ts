@@ -1,2 +1,3 @@
 export * from './platform-alerts.js';
 export * from './rules.js';
+export type * from './platform-alerts-props.js';

@@ -2,10 +2,7 @@ import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { Construct } from 'constructs';
 import { monitoring } from '../../../../platform/environments.js';
 import { platformAlertGroups, type PlatformAlertSettings } from './rules.js';
-
-export interface PlatformAlertsProps extends Partial<PlatformAlertSettings> {
-  readonly cluster: eks.ICluster;
-}
+import type { PlatformAlertsProps } from './platform-alerts-props.js';
 
 const defaultSettings: PlatformAlertSettings = { outOfSyncFor: '30m', nodePoolCpuWarningRatio: 0.9 };
 
