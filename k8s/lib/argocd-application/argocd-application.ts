@@ -8,8 +8,6 @@ import { validate } from '../validation.js';
 import { rolloutOwnedFields } from '../web-service/index.js';
 import type { EnvironmentApplicationProps } from './argocd-application-props.js';
 
-export { inClusterServer };
-
 /** Deleting an Application deletes what it deployed (cascade) instead of orphaning it. */
 export const cascadeFinalizer = 'resources-finalizer.argocd.argoproj.io';
 
