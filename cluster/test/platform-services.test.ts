@@ -142,12 +142,13 @@ for (const environment of environments) {
       assert.match(JSON.stringify(gateway.Properties.RouteTableIds), /nodesSubnet/i);
     });
 
-    it('reaches ECR, STS, Secrets Manager, CloudWatch Logs and SNS privately, admitting HTTPS from the VPC only', () => {
+    it('reaches ECR, STS, EKS Auth, Secrets Manager, CloudWatch Logs and SNS privately, admitting HTTPS from the VPC only', () => {
       const interfaces = resources(template(), 'AWS::EC2::VPCEndpoint').filter(
         ([, endpoint]) => endpoint.Properties.VpcEndpointType === 'Interface',
       );
       const services = interfaces.map(([, endpoint]) => JSON.stringify(endpoint.Properties.ServiceName));
-      for (const short of ['ecr.api', 'ecr.dkr', 'sts', 'secretsmanager', 'logs', 'sns']) {
+      // eks-auth: every Pod Identity credential (the add-ons' roles) comes from it, not from STS.
+      for (const short of ['ecr.api', 'ecr.dkr', 'sts', 'eks-auth', 'secretsmanager', 'logs', 'sns']) {
         assert.ok(
           services.some((name) => name.includes(`.${short}`)),
           `interface endpoint for ${short}`,

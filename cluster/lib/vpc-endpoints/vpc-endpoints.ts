@@ -8,8 +8,10 @@ export const interfaceEndpointServices = {
   EcrApi: ec2.InterfaceVpcEndpointAwsService.ECR,
   /** The registry (Docker API); the image layers themselves come from S3 (the gateway endpoint). */
   EcrDocker: ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER,
-  /** Credentials of the Pod Identity and IRSA roles. */
+  /** Credentials of the IRSA roles (External Secrets, add-ons that cannot use Pod Identity). */
   Sts: ec2.InterfaceVpcEndpointAwsService.STS,
+  /** Credentials of the Pod Identity roles: the node's Pod Identity agent asks EKS Auth, not STS. */
+  EksAuth: ec2.InterfaceVpcEndpointAwsService.EKS_AUTH,
   /** External Secrets reading the database, JWT and cache secrets. */
   SecretsManager: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
   /** Fluent Bit shipping container logs. */
