@@ -118,7 +118,7 @@ export class KubernetesCluster extends Construct {
 
     // IMDSv2 only, one hop: a pod (its own network namespace, one hop further) cannot take the node role's
     // credentials from the instance metadata service. Nothing in a pod needs it: the ALB controller is given its
-    // region and VPC, External Secrets uses IRSA. The root volume is encrypted gp3.
+    // region and VPC, and every add-on gets its role through EKS Pod Identity. The root volume is encrypted gp3.
     const nodeLaunchTemplate = new ec2.LaunchTemplate(this, 'NodeLaunchTemplate', {
       requireImdsv2: true,
       httpPutResponseHopLimit: 1,

@@ -8,7 +8,7 @@ export const interfaceEndpointServices = {
   EcrApi: ec2.InterfaceVpcEndpointAwsService.ECR,
   /** The registry (Docker API); the image layers themselves come from S3 (the gateway endpoint). */
   EcrDocker: ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER,
-  /** Credentials of the IRSA roles (External Secrets, add-ons that cannot use Pod Identity). */
+  /** STS calls of anything that assumes a role itself (IRSA, which HelmAddon keeps for software without Pod Identity). */
   Sts: ec2.InterfaceVpcEndpointAwsService.STS,
   /** Credentials of the Pod Identity roles: the node's Pod Identity agent asks EKS Auth, not STS. */
   EksAuth: ec2.InterfaceVpcEndpointAwsService.EKS_AUTH,
