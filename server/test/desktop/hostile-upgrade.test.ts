@@ -7,8 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import { desktopChannel } from '../../src/desktop/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createUser, login, spawnServer, startTestServer, type TestServer } from '../support/server.js';
-import { DesktopTestClient, desktopToken, metricValue } from './client.js';
-import { countQueries, handshakeHeaders, rawUpgrade, resetUpgrade } from './raw-upgrade.js';
+import { DesktopTestClient, desktopToken, eventually, metricValue } from './client.js';
+import { countQueries, halfClosedUpgrade, handshakeHeaders, rawUpgrade, resetUpgrade } from './raw-upgrade.js';
 
 const PASSWORD = 'correct horse battery';
 /** No background polling during a test, so every pool acquisition seen comes from the request under test. */
@@ -54,6 +54,34 @@ describe('upgrade clients that reset at once', () => {
     } finally {
       server.kill('SIGTERM');
       await server.exit;
+    }
+  });
+});
+
+describe('upgrade clients that half-close during admission', () => {
+  it('give their socket slot back: a user is never left at its cap with no socket open', async () => {
+    const server = await startTestServer(
+      { DESKTOP_MAX_SOCKETS_PER_USER: '2', ...QUIET },
+      { channels: [desktopChannel] },
+    );
+    try {
+      const token = await newDesktopToken(server.baseUrl, server.db, 'halfcloser');
+      // A FIN during the database checks made ws drop the socket without calling back: the slot stayed taken.
+      for (let attempt = 0; attempt < 10; attempt += 1) {
+        await halfClosedUpgrade(server.baseUrl, handshakeHeaders({ Authorization: `Bearer ${token}` }));
+      }
+      // A half-close that raced to a 101 closes like any socket: wait for that, not for a slot that never returns.
+      await eventually(
+        async () => (await metricValue(server.metricsUrl, 'desktop_ws_open_connections')) === 0,
+        'the half-closed sockets to be gone',
+      );
+      const clients: DesktopTestClient[] = [];
+      for (let socket = 0; socket < 2; socket += 1) {
+        clients.push((await DesktopTestClient.connect(server.wsUrl, { token })).client);
+      }
+      await Promise.all(clients.map((client) => client.close()));
+    } finally {
+      await server.stop();
     }
   });
 });

@@ -103,6 +103,20 @@ export async function resetUpgrade(
   await once(socket, 'close');
 }
 
+/**
+ * Sends an upgrade request and half-closes the connection at once (a FIN, as a client whose network went away mid
+ * handshake), then waits until the server has closed its side too.
+ */
+export async function halfClosedUpgrade(baseUrl: string, headers: Record<string, string>): Promise<void> {
+  const port = Number(new URL(baseUrl).port);
+  const socket = connect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  socket.resume();
+  await once(socket, 'connect');
+  socket.end(requestText(port, 'GET', '/ws/desktop', headers));
+  await once(socket, 'close');
+}
+
 /** Counts the connections the pool hands out (every query takes one) until `stop`. */
 /**
  * Resolves once the pool has handed out no connection for `quietMs` (at most `timeoutMs`): the catch-up reads a

@@ -60,19 +60,32 @@ export class DesktopSocketServer implements ConnectionOwner {
           this.refuse(socket, admitted);
           return;
         }
-        if (socket.destroyed) {
+        const ws = socket.destroyed ? undefined : this.handshake(req, socket, head);
+        if (!ws) {
+          // The slot must come back, or the user (and the address) would stay a socket short for good.
           admitted.slot.release();
+          socket.destroy();
           return;
         }
-        this.wss.handleUpgrade(req, socket, head, (ws) => {
-          this.open(ws, admitted.session, admitted.afterSeq, admitted.slot);
-        });
+        this.open(ws, admitted.session, admitted.afterSeq, admitted.slot);
       })
       .catch((error: unknown) => {
         this.options.logger.error({ err: error }, 'desktop upgrade failed');
         socket.destroy();
       });
     return true;
+  }
+
+  /**
+   * ws's handshake: the socket, or undefined when ws dropped the request instead. ws calls back synchronously or not
+   * at all, and it drops without a word a socket the client half-closed during admission (a FIN, not a reset).
+   */
+  private handshake(req: IncomingMessage, socket: Duplex, head: Buffer): DesktopWebSocket | undefined {
+    let upgraded: DesktopWebSocket | undefined;
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      upgraded = ws;
+    });
+    return upgraded;
   }
 
   /** Sends every live socket a 1001 and waits (bounded) until they are gone. */
