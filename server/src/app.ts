@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import cors from 'cors';
@@ -13,9 +13,11 @@ import { createPool, DatabaseProbe, registerDatabaseMetrics, type DatabaseMetric
 import type { BackendDeps } from './deps.js';
 import {
   answerProtocolErrorsAsJson,
+  answerUnparsableTarget,
   errorBody,
   errorHandler,
   installRequestLog,
+  INVALID_TARGET,
   limitJsonDepth,
   notFoundHandler,
   refuseDeclaredOversize,
@@ -26,6 +28,7 @@ import {
   requestLogger,
   requireHost,
   requireUtf8Json,
+  UPGRADE_URL_BASE,
 } from './http/index.js';
 import { Lifecycle, stopAccepting } from './lifecycle/index.js';
 import { createLogger, type Logger } from './log/index.js';
@@ -186,7 +189,14 @@ export function createBackend(config: Config, options: BackendOptions = {}): Pro
     started: () => started,
   });
 
-  const httpServer = createServer(app);
+  // Express's router skips every middleware, error handler included, for a request target it cannot parse (such as
+  // `GET http://[::1 HTTP/1.1`) and hands it to this callback; without one its finalhandler answers a text/html 404.
+  const route = app as unknown as (req: IncomingMessage, res: ServerResponse, done: () => void) => void;
+  const httpServer = createServer((req, res) => {
+    route(req, res, () => {
+      answerUnparsableTarget(res);
+    });
+  });
   httpServer.keepAliveTimeout = config.http.keepAliveTimeoutMs;
   httpServer.headersTimeout = config.http.headersTimeoutMs;
   answerProtocolErrorsAsJson(httpServer);
@@ -199,6 +209,10 @@ export function createBackend(config: Config, options: BackendOptions = {}): Pro
     socket.on('error', destroyOnError);
     if (lifecycle.isDraining()) {
       rejectUpgrade(socket, 503, 'draining', 'The server is shutting down');
+      return;
+    }
+    if (!URL.canParse(req.url ?? '/', UPGRADE_URL_BASE)) {
+      rejectUpgrade(socket, 400, INVALID_TARGET.code, INVALID_TARGET.message);
       return;
     }
     try {

@@ -180,6 +180,26 @@ describe('hostile review: what a hostile client found beyond the issue list', ()
     );
   });
 
+  it('a request target no URL parser accepts is 400 invalid_path in the JSON shape, as a request and as an upgrade', async () => {
+    // Express ran no middleware for these (its text/html 404), and the upgrade handler's URL parse threw (a 500).
+    for (const target of ['http://[::1', 'http://[']) {
+      const answer = await rawRequest(server.port, `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      assert.deepEqual([answer.status, errorCodeOf(answer)], [400, 'invalid_path'], target);
+      assert.match(answer.headers['content-type'] ?? '', /^application\/json/, target);
+    }
+    const token = await desktopToken(server.baseUrl, apiToken);
+    for (const target of ['http://[::1', 'http://%zz/ws/desktop', 'http://a:99999/ws/desktop']) {
+      const answer = await rawRequest(
+        server.port,
+        `GET ${target} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n` +
+          `Authorization: Bearer ${token}\r\n\r\n`,
+      );
+      assert.deepEqual([answer.status, errorCodeOf(answer)], [400, 'invalid_path'], target);
+    }
+    assert.doesNotMatch(server.output(), /upgrade handler failed/);
+  });
+
   it('the process is still up, with nothing unhandled in its output', async () => {
     assert.equal((await fetch(`${server.baseUrl}/health`)).status, 200);
     assert.doesNotMatch(server.output(), /unhandled|uncaught/i);

@@ -8,5 +8,5 @@ export {
   requireHost,
   requireUtf8Json,
 } from './guards.js';
-export { rejectUpgrade } from './upgrade.js';
+export { answerUnparsableTarget, INVALID_TARGET, rejectUpgrade, UPGRADE_URL_BASE } from './upgrade.js';
 export { installRequestLog, requestFront, requestLogger } from './request-log.js';

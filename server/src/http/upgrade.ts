@@ -1,4 +1,4 @@
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { errorBody } from './errors.js';
 
@@ -47,4 +47,22 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
   } else {
     rejectUpgrade(socket, 400, 'bad_request', 'The request is not valid HTTP');
   }
+}
+
+/** The base that upgrade request targets are resolved against (only their path and query are read). */
+export const UPGRADE_URL_BASE = 'http://upgrade.invalid';
+
+/** The answer to a request target that no URL parser accepts, e.g. an absolute form with a broken host. */
+export const INVALID_TARGET = { code: 'invalid_path', message: 'The request target cannot be parsed' } as const;
+
+/** 400 in the JSON shape for an HTTP request whose target Express could not parse (it runs no middleware for it). */
+export function answerUnparsableTarget(res: ServerResponse): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify(errorBody(INVALID_TARGET.code, INVALID_TARGET.message));
+  res
+    .writeHead(400, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) })
+    .end(body);
 }

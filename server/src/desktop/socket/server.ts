@@ -8,7 +8,7 @@ import { WebSocketServer, type Server as WebSocketServerOf } from 'ws';
 import { serverContract } from '../../../../platform/server-contract.js';
 import { classifyDatabaseFailure } from '../../db/failures.js';
 import { databaseFailureError } from '../../http/errors.js';
-import { HttpError, rejectUpgrade } from '../../http/index.js';
+import { HttpError, rejectUpgrade, UPGRADE_URL_BASE } from '../../http/index.js';
 import { admit, type AdmissionOptions } from './admission.js';
 import { CloseCode } from './close-codes.js';
 import {
@@ -51,8 +51,8 @@ export class DesktopSocketServer implements ConnectionOwner {
 
   /** The `Channel.handleUpgrade` hook: claims requests for /ws/desktop, leaves the rest to other channels. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    const url = new URL(req.url ?? '/', 'http://upgrade.invalid');
-    if (url.pathname !== serverContract.paths.desktopSocket) return false;
+    const url = URL.parse(req.url ?? '/', UPGRADE_URL_BASE);
+    if (url?.pathname !== serverContract.paths.desktopSocket) return false;
     admit(req, url, socket, this.registry, this.options)
       .catch((error: unknown) => this.failed(error))
       .then((admitted) => {
