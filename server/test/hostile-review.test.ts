@@ -11,7 +11,7 @@ import { connect } from 'node:net';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { errorCodeOf, rawRequest } from './support/raw-http.js';
 import { createUser, login, spawnServer, type SpawnedServer } from './support/server.js';
-import { desktopToken, pkcePair, postJson } from './desktop/client.js';
+import { desktopToken, eventually, metricValue, pkcePair, postJson } from './desktop/client.js';
 
 /** A masked client text frame (RFC 6455 section 5.2), payload under 126 bytes. */
 function maskedTextFrame(text: string): Buffer {
@@ -19,6 +19,70 @@ function maskedTextFrame(text: string): Buffer {
   const key = randomBytes(4);
   const masked = payload.map((byte, index) => byte ^ key[index % 4]!);
   return Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), key, masked]);
+}
+
+/** A masked client frame of any opcode and length (RFC 6455 section 5.2). */
+function maskedFrame(opcode: number, payload: Buffer, fin = true): Buffer {
+  const key = randomBytes(4);
+  const masked = payload.map((byte, index) => byte ^ key[index % 4]!);
+  const first = (fin ? 0x80 : 0) | opcode;
+  if (payload.length < 126) return Buffer.concat([Buffer.from([first, 0x80 | payload.length]), key, masked]);
+  const head = Buffer.from([first, 0x80 | 126, 0, 0]);
+  head.writeUInt16BE(payload.length, 2);
+  return Buffer.concat([head, key, masked]);
+}
+
+/** Opcodes and close codes of the server frames in `bytes` (after the 101 head), in order. */
+function serverFrames(bytes: Buffer): { opcode: number; closeCode?: number }[] {
+  const frames: { opcode: number; closeCode?: number }[] = [];
+  let offset = 0;
+  while (offset + 2 <= bytes.length) {
+    const opcode = bytes[offset]! & 0x0f;
+    let length = bytes[offset + 1]! & 0x7f;
+    let start = offset + 2;
+    if (length === 126) {
+      length = bytes.readUInt16BE(offset + 2);
+      start += 2;
+    } else if (length === 127) {
+      length = Number(bytes.readBigUInt64BE(offset + 2));
+      start += 8;
+    }
+    if (start + length > bytes.length) break;
+    frames.push(opcode === 8 && length >= 2 ? { opcode, closeCode: bytes.readUInt16BE(start) } : { opcode });
+    offset = start + length;
+  }
+  return frames;
+}
+
+/** Opens /ws/desktop over raw TCP, writes `frames` once the 101 is in, and returns what arrived until the close. */
+async function afterRawFrames(port: number, token: string, frames: Buffer) {
+  const socket = connect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  await once(socket, 'connect');
+  socket.write(
+    `GET /ws/desktop HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n` +
+      `Authorization: Bearer ${token}\r\n\r\n`,
+  );
+  const chunks: Buffer[] = [];
+  let sent = false;
+  socket.on('data', (chunk: Buffer) => {
+    chunks.push(chunk);
+    const received = Buffer.concat(chunks);
+    const headEnd = received.indexOf('\r\n\r\n');
+    if (!sent && headEnd >= 0) {
+      sent = true;
+      socket.write(frames);
+    }
+    // The server's close frame is what the test is after: no need to wait for its close timeout.
+    if (serverFrames(received.subarray(headEnd + 4)).some((frame) => frame.opcode === 8)) socket.destroy();
+  });
+  const closed = once(socket, 'close');
+  const timer = setTimeout(() => socket.destroy(), 5000);
+  await closed;
+  clearTimeout(timer);
+  const received = Buffer.concat(chunks);
+  return serverFrames(received.subarray(received.indexOf('\r\n\r\n') + 4));
 }
 
 /** Unmasked server text frames out of `bytes` (after the 101 head), in order. */
@@ -198,6 +262,26 @@ describe('hostile review: what a hostile client found beyond the issue list', ()
       assert.deepEqual([answer.status, errorCodeOf(answer)], [400, 'invalid_path'], target);
     }
     assert.doesNotMatch(server.output(), /upgrade handler failed/);
+  });
+
+  it('a flood of WebSocket pings counts against the message rate: pongs, then a 1008 close frame (not a cut)', async () => {
+    // ws's own answer terminated the socket after 60 unanswered pings: a 1006 with no word of why.
+    const token = await desktopToken(server.baseUrl, apiToken);
+    const ping = maskedFrame(0x9, Buffer.from('x'));
+    const frames = await afterRawFrames(server.port, token, Buffer.concat(Array.from({ length: 150 }, () => ping)));
+    assert.equal(frames.filter((frame) => frame.opcode === 0xa).length, 100);
+    assert.deepEqual(frames.at(-1), { opcode: 8, closeCode: 1008 });
+  });
+
+  it('a message in more than 16384 fragments is closed with 1008 and counted as 1008', async () => {
+    const token = await desktopToken(server.baseUrl, apiToken);
+    const sample = 'desktop_ws_closes_total{code="1008"}';
+    const before = await metricValue(server.metricsUrl, sample);
+    const parts = [maskedFrame(0x1, Buffer.from('['), false)];
+    for (let part = 0; part < 16_400; part += 1) parts.push(maskedFrame(0x0, Buffer.from(' '), false));
+    const frames = await afterRawFrames(server.port, token, Buffer.concat(parts));
+    assert.deepEqual(frames.at(-1), { opcode: 8, closeCode: 1008 });
+    await eventually(async () => (await metricValue(server.metricsUrl, sample)) === before + 1, 'the close counted');
   });
 
   it('the process is still up, with nothing unhandled in its output', async () => {

@@ -15,7 +15,7 @@ export const CloseCode = {
   abnormal: 1006,
   /** A text frame that is not valid UTF-8. */
   invalidPayload: 1007,
-  /** Policy: the token expired, or the message rate limit was passed. */
+  /** Policy: the token expired, the message rate limit was passed, or a message came in too many fragments. */
   policyViolation: 1008,
   /** A frame above the payload limit (WS_MAX_PAYLOAD_BYTES). */
   messageTooBig: 1009,
@@ -32,7 +32,10 @@ export const CloseCode = {
 /** The close code ws sends for each protocol error it detects in a client's frames; the rest are 1002. */
 const WS_ERROR_CLOSE_CODES: Readonly<Record<string, number>> = {
   WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: CloseCode.messageTooBig,
+  WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH: CloseCode.messageTooBig,
   WS_ERR_INVALID_UTF8: CloseCode.invalidPayload,
+  // More than ws's maxFragments (16384) fragments in one message, or buffered chunks past its maxBufferedChunks.
+  WS_ERR_TOO_MANY_BUFFERED_PARTS: CloseCode.policyViolation,
 };
 
 export function closeCodeOfWsError(errorCode: string | undefined): number {

@@ -86,6 +86,7 @@ export class DesktopConnection implements Subscriber, Expiring {
   ) {
     options.metrics.openConnections.inc();
     ws.connection = this;
+    ws.on('ping', onPing);
     ws.on('pong', onPong);
     ws.on('message', onMessage);
     ws.on('error', onError);
@@ -95,6 +96,11 @@ export class DesktopConnection implements Subscriber, Expiring {
   /** The socket answered a ping. */
   heardPong(): void {
     this.alive = true;
+  }
+
+  /** A WebSocket ping from the client: a message like any other for the rate limit, answered with its pong. */
+  heardPing(data: Buffer): void {
+    if (this.withinMessageRate()) this.ws.pong(data);
   }
 
   recordError(error: Error & { code?: string }): void {
@@ -227,12 +233,16 @@ export class DesktopConnection implements Subscriber, Expiring {
     this.cursor = lastSeq;
   }
 
-  receive(data: RawData, isBinary: boolean): void {
+  /** Counts a message from the client; past the limit the socket is closed with 1008 and false returned. */
+  private withinMessageRate(): boolean {
     this.messages ??= new RateWindow(this.options.maxMessagesPer10s, MESSAGE_WINDOW_MS);
-    if (!this.messages.hit()) {
-      this.close(CloseCode.policyViolation, 'message rate limit exceeded');
-      return;
-    }
+    if (this.messages.hit()) return true;
+    this.close(CloseCode.policyViolation, 'message rate limit exceeded');
+    return false;
+  }
+
+  receive(data: RawData, isBinary: boolean): void {
+    if (!this.withinMessageRate()) return;
     if (isBinary) {
       this.options.metrics.messagesReceived.inc({ type: 'binary' });
       this.sendError('unsupported_frame', 'Send JSON text frames');
@@ -306,6 +316,10 @@ export class DesktopConnection implements Subscriber, Expiring {
 }
 
 // The socket's listeners: shared by every socket, they find their connection through it.
+function onPing(this: DesktopWebSocket, data: Buffer): void {
+  this.connection?.heardPing(data);
+}
+
 function onPong(this: DesktopWebSocket): void {
   this.connection?.heardPong();
 }

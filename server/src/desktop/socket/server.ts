@@ -43,6 +43,9 @@ export class DesktopSocketServer implements ConnectionOwner {
       WebSocket: DesktopWebSocket,
       maxPayload: options.maxPayloadBytes,
       perMessageDeflate: false,
+      // Pings are answered by the connection, counted against the message rate: ws's own answer cuts a ping flood
+      // with no close frame at all (1006), where a documented 1008 tells the client why.
+      autoPong: false,
       handleProtocols: (protocols) => (protocols.has(DESKTOP_SUBPROTOCOL) ? DESKTOP_SUBPROTOCOL : false),
     });
     this.registry = new ConnectionRegistry(options);
