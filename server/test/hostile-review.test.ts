@@ -284,6 +284,24 @@ describe('hostile review: what a hostile client found beyond the issue list', ()
     await eventually(async () => (await metricValue(server.metricsUrl, sample)) === before + 1, 'the close counted');
   });
 
+  it("answers a client's close with a documented code: its own when documented, else 1000 (never an echo of 4000)", async () => {
+    const token = await desktopToken(server.baseUrl, apiToken);
+    for (const [sent, answered] of [
+      [1000, 1000],
+      [1001, 1001],
+      [1003, 1000],
+      [1012, 1000],
+      [3000, 1000],
+      [4000, 1000],
+      [4999, 1000],
+    ]) {
+      const payload = Buffer.alloc(2);
+      payload.writeUInt16BE(sent!);
+      const frames = await afterRawFrames(server.port, token, maskedFrame(0x8, payload));
+      assert.deepEqual(frames.at(-1), { opcode: 8, closeCode: answered }, `client closed with ${sent}`);
+    }
+  });
+
   it('the process is still up, with nothing unhandled in its output', async () => {
     assert.equal((await fetch(`${server.baseUrl}/health`)).status, 200);
     assert.doesNotMatch(server.output(), /unhandled|uncaught/i);

@@ -29,6 +29,11 @@ export const CloseCode = {
   slowConsumer: 4408,
 } as const;
 
+/** The codes a close frame from the server may carry: the documented ones (1005 and 1006 are never in a frame). */
+export const SENT_CLOSE_CODES: ReadonlySet<number> = new Set<number>(
+  Object.values(CloseCode).filter((code) => code !== CloseCode.noStatus && code !== CloseCode.abnormal),
+);
+
 /** The close code ws sends for each protocol error it detects in a client's frames; the rest are 1002. */
 const WS_ERROR_CLOSE_CODES: Readonly<Record<string, number>> = {
   WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: CloseCode.messageTooBig,

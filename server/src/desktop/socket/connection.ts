@@ -9,7 +9,7 @@ import type { AuthUser } from '../../auth/index.js';
 import type { EventFanout, Subscriber } from '../events/fanout.js';
 import type { DesktopEvent, DesktopEventStore, StreamBounds } from '../events/store.js';
 import type { DesktopMetrics } from '../metrics.js';
-import { CloseCode, closeCodeLabel, closeCodeOfWsError } from './close-codes.js';
+import { CloseCode, closeCodeLabel, closeCodeOfWsError, SENT_CLOSE_CODES } from './close-codes.js';
 import { clientMessage, clientMessageTypes, type ServerMessage } from './protocol.js';
 import type { Expiring } from './expiry.js';
 import { RateWindow } from './rate-window.js';
@@ -58,6 +58,16 @@ export interface ConnectionOwner {
  */
 export class DesktopWebSocket extends WebSocket {
   connection?: DesktopConnection;
+
+  /**
+   * ws answers a client's close frame by echoing its code (RFC 6455 section 5.5.1: "typically"), so a client could make
+   * the server send any code from 1000 to 4999. The server's own closes all use documented codes; any other code
+   * here is such an echo, and is answered with 1000 instead.
+   */
+  override close(code?: number, data?: string | Buffer): void {
+    if (code === undefined || SENT_CLOSE_CODES.has(code)) super.close(code, data);
+    else super.close(CloseCode.normal);
+  }
 }
 
 export class DesktopConnection implements Subscriber, Expiring {
