@@ -272,6 +272,21 @@ describe('auth and users', () => {
       assert.equal(status, 401);
     });
 
+    it('accepts a signature in its canonical base64url spelling only', async () => {
+      const token = await sign();
+      const [header, payload, signature = ''] = token.split('.');
+      // 32 bytes are 43 characters; the last carries 4 bits and 2 spare ones, which a decoder ignores.
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+      const last = alphabet.indexOf(signature.at(-1) ?? '');
+      const respelled = `${signature.slice(0, -1)}${alphabet[last ^ 1] ?? ''}`;
+      assert.deepEqual(Buffer.from(respelled, 'base64url'), Buffer.from(signature, 'base64url'), 'same bytes');
+      assert.equal((await call(server, 'GET', '/api/me', { token })).status, 200);
+      const { status } = await call(server, 'GET', '/api/me', {
+        token: `${header ?? ''}.${payload ?? ''}.${respelled}`,
+      });
+      assert.equal(status, 401);
+    });
+
     it('refuses an API token where only desktop tokens are accepted, and vice versa', async () => {
       await assert.rejects(server.backend.deps.tokens.verify(userToken, 'desktop'), { status: 401 });
       const desktop = await server.backend.deps.tokens.issue({

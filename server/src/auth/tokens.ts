@@ -178,7 +178,10 @@ export class TokenService {
     }
     const expected = createHmac('sha256', this.#hmacKey).update(`${headerPart}.${payloadPart}`).digest();
     const signature = Buffer.from(signaturePart, 'base64url');
-    if (signature.length !== expected.length || !timingSafeEqual(signature, expected)) {
+    // Only the canonical spelling: a decoder ignores a last character's spare bits, so each signature has a few
+    // spellings, and every one would be a separate entry in the verified-token memory.
+    const canonical = signature.toString('base64url') === signaturePart;
+    if (!canonical || signature.length !== expected.length || !timingSafeEqual(signature, expected)) {
       throw new InvalidTokenError('The token is not valid');
     }
     const payload = parseJsonObject(payloadPart);
