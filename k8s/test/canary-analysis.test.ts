@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,13 +66,43 @@ async function instantQuery(query: string): Promise<number[]> {
   return body.data.result.map((sample) => Number(sample.value[1]));
 }
 
-/** One round of what clients do: API calls with a valid token, a desktop socket that connects and closes. */
+/** An upgrade the server refuses for the client's own fault: no token, or not a WebSocket handshake at all. */
+function clientFaultUpgrade(server: SpawnedServer, kind: 'missing_token' | 'bad_handshake'): Promise<void> {
+  const headers: Record<string, string> = {
+    connection: 'Upgrade',
+    upgrade: 'websocket',
+    'sec-websocket-version': '13',
+    'sec-websocket-key': kind === 'bad_handshake' ? 'not-a-key' : 'dGhlIHNhbXBsZSBub25jZQ==',
+  };
+  return new Promise<void>((resolve) => {
+    const request = httpRequest(`${server.baseUrl}/ws/desktop`, { headers });
+    request.on('response', (response) => {
+      response.resume();
+      response.on('end', resolve);
+    });
+    request.on('upgrade', (_response, socket) => {
+      socket.destroy();
+      resolve();
+    });
+    request.on('error', () => {
+      resolve();
+    });
+    request.end();
+  });
+}
+
+/**
+ * One round of what clients do: API calls with a valid token, a desktop socket that connects and closes, and two
+ * upgrades refused for the client's own fault (a healthy build refuses those too; they must not count against it).
+ */
 async function clientRound(server: SpawnedServer): Promise<void> {
-  await Promise.all(
-    Array.from({ length: 5 }, () =>
+  await Promise.all([
+    ...Array.from({ length: 5 }, () =>
       fetch(`${server.baseUrl}/api/me`, { headers: { authorization: `Bearer ${apiToken}` } }).then((r) => r.text()),
     ),
-  );
+    clientFaultUpgrade(server, 'missing_token'),
+    clientFaultUpgrade(server, 'bad_handshake'),
+  ]);
   await new Promise<void>((resolve) => {
     const socket = new WebSocket(`${server.wsUrl}/ws/desktop`, { headers: { authorization: `Bearer ${socketToken}` } });
     const done = () => {
@@ -223,16 +254,50 @@ describe('canary analysis against a real Prometheus and real servers', { timeout
       assert.deepEqual(await instantQuery(query), [0], metric.name);
     }
   });
+
+  it('each query reads real series: without its no-data fallback, it answers a value for a build with traffic', async () => {
+    // Otherwise a wrong metric or label name would read as "no data", i.e. 0, and pass every canary.
+    const withHash = (query: string, hash: string) => query.replaceAll(`{{args.${canaryHashArg}}}`, hash);
+    for (const metric of metrics) {
+      const query = metric.provider.prometheus!.query!;
+      const fallback = / or vector\(0\)$/;
+      assert.match(query, fallback, metric.name);
+      const results = await Promise.all(
+        Object.values(builds).map((hash) => instantQuery(withHash(query.replace(fallback, ''), hash))),
+      );
+      assert.ok(
+        results.some((result) => result.length === 1 && Number.isFinite(result[0])),
+        `${metric.name} reads no series of either build: ${JSON.stringify(results)}`,
+      );
+    }
+  });
 });
 
 describe('upgrade refusal reasons', () => {
+  const socketDir = `${repoRoot}/server/src/desktop`;
+  const sources = readdirSync(socketDir, { recursive: true })
+    .filter((file) => String(file).endsWith('.ts'))
+    .map((file) => readFileSync(join(socketDir, String(file)), 'utf8'))
+    .join('\n');
+  /** Every refusal the server writes out: `refusal(400, 'bad_handshake', ...)` and `{ status: 401, reason: '...' }`. */
+  const refusals = [
+    ...sources.matchAll(/refusal\(\s*(\d{3}),\s*'([a-z_]+)'/g),
+    ...sources.matchAll(/status: (\d{3}), reason: '([a-z_]+)'/g),
+  ].map(([, status, reason]) => ({ status: Number(status), reason: reason! }));
+
   it('the client-caused reasons the analysis leaves out are reasons the server really gives', () => {
-    const socketDir = `${repoRoot}/server/src/desktop`;
-    const sources = readdirSync(socketDir, { recursive: true })
-      .filter((file) => String(file).endsWith('.ts'))
-      .map((file) => readFileSync(join(socketDir, String(file)), 'utf8'))
-      .join('\n');
-    for (const reason of clientCausedRefusalReasons) assert.match(sources, new RegExp(`'${reason}'`), reason);
+    assert.ok(refusals.length >= 10, `found only ${refusals.length} refusals in ${socketDir}`);
+    const given = new Set(refusals.map((refusal) => refusal.reason));
+    for (const reason of clientCausedRefusalReasons) assert.ok(given.has(reason), reason);
+  });
+
+  it("every refusal answered 400, 401, 403 or 405 (the client's doing) is left out, and nothing else is", () => {
+    const clientCaused = new Set<string>(clientCausedRefusalReasons);
+    for (const { status, reason } of refusals) {
+      const clients = [400, 401, 403, 405].includes(status);
+      const why = clients ? "the client's doing, yet it counts against the canary" : "the server's, yet left out";
+      assert.equal(clientCaused.has(reason), clients, `${status} ${reason}: ${why}`);
+    }
   });
 });
 

@@ -21,10 +21,13 @@ export const podTemplateHashLabel = {
 } as const;
 
 /**
- * Upgrade refusals a client causes (server/src/desktop/socket): a healthy release refuses them as often as the one
- * before, so they say nothing about the canary. Every other reason counts against it, including reasons added later.
+ * Upgrade refusals a client causes, every reason the server answers with 400, 401, 403 or 405
+ * (server/src/desktop/socket, docs/desktop-protocol.md): a healthy release refuses them as often as the one before,
+ * so they say nothing about the canary. Every other reason (500, 503, the per-replica 429 caps) counts against it,
+ * including reasons added later.
  */
 export const clientCausedRefusalReasons = [
+  'bad_handshake',
   'missing_token',
   'invalid_token',
   'token_revoked',
