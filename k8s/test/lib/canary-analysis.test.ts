@@ -1,13 +1,25 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
 import type { IAnalysisTemplate } from '@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/AnalysisTemplate';
 import type { IRollout } from '@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/Rollout';
 import type { IServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import type { Chart } from 'cdk8s';
+import { stringify } from 'yaml';
 import { CanaryAnalysis, canaryHashArg, podTemplateHashLabel } from '../../lib/canary-analysis/index.js';
 import type { CanaryAnalysisProps } from '../../lib/canary-analysis/index.js';
 import { assertRefused, freshChart } from '../refusals.js';
 import { environments, findObject } from '../rendered.js';
+import { serverMetricNames } from '../../../platform/metric-names.js';
+import { promtoolIn } from '../../../test/support/promtool.js';
+
+const workDir = mkdtempSync(join(tmpdir(), 'canary-promtool-'));
+const promtool = promtoolIn(workDir);
+after(() => {
+  rmSync(workDir, { recursive: true, force: true });
+});
 
 for (const env of environments) {
   const rollout = findObject(env.name, 'Rollout') as unknown as IRollout;
@@ -45,6 +57,22 @@ for (const env of environments) {
         assert.ok(query.includes(`${podTemplateHashLabel.series}="{{args.${canaryHashArg}}}"`), metric.name);
         assert.ok(query.includes(`namespace="${env.namespace}"`), metric.name);
       }
+    });
+
+    it("queries only the server's own metrics (platform/metric-names.ts), in PromQL promtool accepts", () => {
+      const exported = new Set(
+        Object.values(serverMetricNames).flatMap((name) => [name, `${name}_count`, `${name}_bucket`, `${name}_sum`]),
+      );
+      const queries = (template.spec.metrics ?? []).map((metric) => metric.provider.prometheus!.query!);
+      for (const query of queries) {
+        const selected = [...query.matchAll(/([a-zA-Z_:][\w:]*)\{/g)].map(([, name]) => name!);
+        assert.ok(selected.length > 0, query);
+        for (const name of selected) assert.ok(exported.has(name), `${name} is not a metric the server exports`);
+      }
+      const rulesFile = join(workDir, `${env.name}-analysis.yaml`);
+      const rules = queries.map((expr, index) => ({ record: `canary:check${index}`, expr }));
+      writeFileSync(rulesFile, stringify({ groups: [{ name: 'analysis', rules }] }));
+      assert.match(promtool('check', 'rules', rulesFile), /SUCCESS: 3 rules found/);
     });
 
     it('fails an analysis after a second failed measurement, never on no data', () => {
