@@ -33,6 +33,22 @@ function treeAt(cwd: string, ref: string, folder: string): Map<string, string> {
   const paths = git(cwd, 'ls-tree', '-r', '--name-only', ref, '--', `${folder}/`).split('\n').filter(Boolean);
   return new Map(paths.map((path) => [path.slice(folder.length + 1), git(cwd, 'show', `${ref}:${path}`)]));
 }
+const productionApp = 'argocd/Application.desktop-backend-production.yaml';
+const stagingApp = 'argocd/Application.desktop-backend-staging.yaml';
+const candidateApp = `charts-out/candidates/${productionApp}`;
+/** The retry limit an Application file sets: what the tests' k8s/ edits of the Application change. */
+function retryLimit(cwd: string, ref: string, path: string): number {
+  const match = /^ {6}limit: (\d+)$/m.exec(git(cwd, 'show', `${ref}:${path}`));
+  assert.ok(match, `${ref}:${path} sets a retry limit`);
+  return Number(match[1]);
+}
+/** Edits the retry limit every Application gets (k8s/lib/argocd-application): a k8s/ change of the Application. */
+function setRetryLimit(cwd: string, from: number, to: number): void {
+  const file = join(cwd, 'k8s/lib/argocd-application/argocd-application.ts');
+  const code = readFileSync(file, 'utf8');
+  assert.ok(code.includes(`{ limit: ${from}, backoff`), 'the k8s/ edit this test makes still applies');
+  writeFileSync(file, code.replace(`{ limit: ${from}, backoff`, `{ limit: ${to}, backoff`));
+}
 function changedPaths(cwd: string, from: string, to: string): string[] {
   return git(cwd, 'diff', '--name-only', from, to).split('\n').filter(Boolean);
 }
@@ -177,6 +193,7 @@ describe('promotion on a real git repository', () => {
       treeAt(origin, branch, 'charts-out/production'),
       treeAt(origin, base, 'charts-out/candidates/production'),
     );
+    assert.equal(git(origin, 'show', `${branch}:${productionApp}`), git(origin, 'show', `${base}:${candidateApp}`));
     const calls = readFileSync(ghLog, 'utf8');
     assert.equal(calls.match(/^pr create /gm)?.length, 1, 'one pull request');
     assert.match(calls, new RegExp(`pr create --base main --head ${branch} --title promote\\(production\\): `));
@@ -192,10 +209,13 @@ describe('promotion on a real git repository', () => {
   it('a change in k8s/ reaches staging and the candidate only; once promoted, everything moves', () => {
     sync();
     const productionBefore = treeAt(origin, 'main', 'charts-out/production');
+    const applicationBefore = git(origin, 'show', `main:${productionApp}`);
     const labels = join(dev, 'k8s/lib/labels.ts');
     const code = readFileSync(labels, 'utf8');
     assert.ok(code.includes("[labelKeys.managedBy]: 'cdk8s',"), 'the k8s/ edit this test makes still applies');
     writeFileSync(labels, code.replace("[labelKeys.managedBy]: 'cdk8s',", "[labelKeys.managedBy]: 'cdk8s-next',"));
+    // The same change also edits what the Applications say (their sync retries): production's must wait too.
+    setRetryLimit(dev, 5, 6);
     synth(dev);
     git(dev, 'checkout', '--quiet', '-b', 'feature');
     git(dev, 'commit', '--quiet', '-am', 'k8s: a manifest change');
@@ -207,9 +227,17 @@ describe('promotion on a real git repository', () => {
       /cdk8s-next/,
     );
     assert.deepEqual(treeAt(origin, merged, 'charts-out/production'), productionBefore, 'production unchanged');
+    assert.equal(retryLimit(origin, merged, stagingApp), 6, "staging's Application follows main");
+    assert.equal(retryLimit(origin, merged, candidateApp), 6);
+    assert.equal(
+      git(origin, 'show', `${merged}:${productionApp}`),
+      applicationBefore,
+      "production's Application waits",
+    );
 
     ok(run(dev, 'bash', ['scripts/release/publish-pin.sh', 'staging', SHA_B]));
     assert.deepEqual(treeAt(origin, 'main', 'charts-out/production'), productionBefore, 'a release leaves it too');
+    assert.equal(git(origin, 'show', `main:${productionApp}`), applicationBefore);
     sync();
     const released = mainHead();
     openPromotion();
@@ -218,6 +246,11 @@ describe('promotion on a real git repository', () => {
     assert.match(production.get('Service.desktop-backend.yaml')!, /cdk8s-next/);
     assert.ok(imagesIn(production).every((image) => image.endsWith(`:${SHA_B}`)));
     assert.deepEqual(production, treeAt(origin, promoted, 'charts-out/candidates/production'));
+    assert.equal(retryLimit(origin, promoted, productionApp), 6, "production's Application moved with its manifests");
+    assert.deepEqual(
+      changedPaths(origin, `${promoted}^1`, promoted).filter((path) => path.startsWith('argocd/')),
+      [productionApp],
+    );
     driftFree(dev);
   });
 
@@ -232,6 +265,10 @@ describe('promotion on a real git repository', () => {
       treeAt(origin, beforePromotion, 'charts-out/production'),
     );
     assert.ok(imagesIn(treeAt(origin, 'main', 'charts-out/production')).every((i) => i.endsWith(`:${SHA_A}`)));
+    assert.equal(
+      git(origin, 'show', `main:${productionApp}`),
+      git(origin, 'show', `${beforePromotion}:${productionApp}`),
+    );
     driftFree(dev);
   });
 
@@ -241,6 +278,7 @@ describe('promotion on a real git repository', () => {
     sync();
     const labels = join(dev, 'k8s/lib/labels.ts');
     writeFileSync(labels, readFileSync(labels, 'utf8').replace("'cdk8s-next'", "'cdk8s-unready'"));
+    setRetryLimit(dev, 6, 7);
     synth(dev);
     git(dev, 'checkout', '--quiet', '-b', 'unready');
     git(dev, 'commit', '--quiet', '-am', 'k8s: not ready for production');
@@ -255,7 +293,13 @@ describe('promotion on a real git repository', () => {
       ...git(dev, 'ls-files', '--others', '--exclude-standard').split('\n'),
     ].filter(Boolean);
     assert.ok(local.includes('platform/pins/production.json'), local.join('\n'));
-    for (const path of local) assert.match(path, /^(platform\/pins\/production\.json|charts-out\/production\/)/);
+    assert.ok(local.includes(productionApp), local.join('\n'));
+    for (const path of local) {
+      assert.match(
+        path,
+        /^(platform\/pins\/production\.json|charts-out\/production\/|argocd\/Application\.desktop-backend-production\.yaml$)/,
+      );
+    }
     const promotedDiff = git(dev, 'diff');
     synth(dev);
     assert.equal(git(dev, 'diff'), promotedDiff, 'synth keeps what promote rendered');
@@ -267,6 +311,8 @@ describe('promotion on a real git repository', () => {
     assert.deepEqual(production, treeAt(origin, fixRelease, 'charts-out/candidates/production'));
     assert.ok(imagesIn(production).every((image) => image.endsWith(`:${SHA_C}`)));
     assert.doesNotMatch([...production.values()].join('\n'), /cdk8s-unready/);
+    assert.equal(retryLimit(origin, branch, productionApp), 6, 'the Application of the fix, not the unready one');
+    assert.equal(retryLimit(origin, branch, stagingApp), 7);
 
     git(dev, 'checkout', '--quiet', '-b', 'side', 'origin/main');
     writeFileSync(join(dev, 'NOTES.md'), 'never merged\n');
@@ -279,6 +325,34 @@ describe('promotion on a real git repository', () => {
     assert.match(refused.stderr, /not part of this branch's history/);
   });
 
+  it("a change of production's Application alone is promoted like any other, and only by a promotion", () => {
+    sync();
+    openPromotion();
+    mergeOnGitHub(`promote/production-${mainHead().slice(0, 12)}`);
+    const manifests = treeAt(origin, 'main', 'charts-out/production');
+    assert.equal(retryLimit(origin, 'main', productionApp), 7);
+
+    setRetryLimit(dev, 7, 8);
+    synth(dev);
+    git(dev, 'checkout', '--quiet', '-b', 'application-only');
+    git(dev, 'commit', '--quiet', '-am', 'k8s: more sync retries');
+    git(dev, 'push', '--quiet', 'origin', 'application-only');
+    const merged = mergeOnGitHub('application-only');
+    assert.equal(retryLimit(origin, merged, stagingApp), 8);
+    assert.equal(retryLimit(origin, merged, productionApp), 7, 'production waits for a promotion');
+
+    // Same image, same manifests: the Application alone still makes a promotion.
+    writeFileSync(ghLog, '');
+    openPromotion();
+    assert.equal(readFileSync(ghLog, 'utf8').match(/^pr create /gm)?.length, 1);
+    const branch = `promote/production-${merged.slice(0, 12)}`;
+    assert.deepEqual(changedPaths(origin, merged, branch).sort(), [productionApp, 'platform/pins/production.json']);
+    const promoted = mergeOnGitHub(branch);
+    assert.equal(retryLimit(origin, promoted, productionApp), 8);
+    assert.deepEqual(treeAt(origin, promoted, 'charts-out/production'), manifests);
+    driftFree(dev);
+  });
+
   it('refuses a hand-edited production pin, and a release that would change production', () => {
     sync();
     const pinFile = join(dev, 'platform/pins/production.json');
@@ -286,7 +360,7 @@ describe('promotion on a real git repository', () => {
     writeFileSync(pinFile, JSON.stringify({ ...pin, imageTag: SHA_B }));
     const edited = run(dev, 'npm', ['run', '--silent', 'synth']);
     assert.notEqual(edited.status, 0);
-    assert.match(edited.stderr, /names image 0123456789ab.* but staging ran a{40} at/);
+    assert.match(edited.stderr, /names image 0123456789ab.* but staging ran c{40} at/);
 
     // A commit this clone lacks (a shallow CI checkout): the error says how to get it.
     writeFileSync(pinFile, JSON.stringify({ imageTag: SHA_A, renderedFrom: 'f'.repeat(40) }));

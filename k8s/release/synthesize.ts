@@ -9,6 +9,9 @@
  * - charts-out/<promoted env>/, the folder Argo CD syncs, is a byte-for-byte copy of the candidate at the commit its
  *   pin names (`renderedFrom`), read from git. A merge to main therefore changes staging and the candidates only;
  *   production moves when a promotion moves its pin, and then image and manifests move together;
+ * - the promoted environment's Argo CD Application (sync policy, namespace labels, ignored fields) is promoted the same
+ *   way: its candidate is charts-out/candidates/argocd/<file>, and argocd/<file> is that candidate at `renderedFrom`.
+ *   Before the first promotion (nothing runs there yet) it is this commit's render;
  * - an environment with no released image gets only a placeholder ConfigMap: nothing Argo CD would try to run.
  */
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,6 +30,16 @@ import { git, gitShow, resolveCommit } from './git.js';
 /** Where the candidate of a promoted environment is rendered, relative to the repository root. */
 export function candidatePath(envName: string): string {
   return `${gitRepository.chartsDir}/candidates/${envName}`;
+}
+
+/** The Argo CD Application file of an environment (what its cluster's root app applies), relative to the root. */
+export function applicationPath(env: Environment): string {
+  return `${gitRepository.argocdDir}/Application.${instanceName(env)}.yaml`;
+}
+
+/** Where the Application a promotion of this commit would apply is rendered, relative to the repository root. */
+export function candidateApplicationPath(env: Environment): string {
+  return `${gitRepository.chartsDir}/candidates/${applicationPath(env)}`;
 }
 
 /** The folder Argo CD syncs for an environment, relative to the repository root. */
@@ -65,7 +78,7 @@ export function synthesize(rootDir: string, options: SynthesizeOptions = {}): vo
       .filter((env) => isPromotedEnvironment(env.name))
       .map((env) => {
         const pin = readPin(env.name, pinsDir);
-        return [env.name, isReleased(pin) ? promotedFiles(repoDir, env.name, pin) : undefined] as const;
+        return [env.name, isReleased(pin) ? promotedFiles(repoDir, env, pin) : undefined] as const;
       }),
   );
 
@@ -88,26 +101,39 @@ export function synthesize(rootDir: string, options: SynthesizeOptions = {}): vo
       }
       // Rendered even before the first release (with the image tag "unreleased"), so the manifests can be reviewed.
       cpSync(rendered, join(rootDir, candidatePath(env.name)), { recursive: true });
+      const renderedApplication = join(rootDir, applicationPath(env));
+      mkdirSync(dirname(join(rootDir, candidateApplicationPath(env))), { recursive: true });
+      cpSync(renderedApplication, join(rootDir, candidateApplicationPath(env)));
       const files = promoted.get(env.name);
       if (!files) {
         writePlaceholder(rootDir, env);
         continue;
       }
-      for (const [name, text] of files) {
+      for (const [name, text] of files.manifests) {
         mkdirSync(join(rootDir, environmentPath(env.name)), { recursive: true });
         writeFileSync(join(rootDir, environmentPath(env.name), name), text);
       }
+      writeFileSync(renderedApplication, files.application);
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
 }
 
+/** What a promoted environment runs: the files of its candidate folder and its Application, at one commit. */
+interface PromotedFiles {
+  /** File name → content, for charts-out/<env>/. */
+  readonly manifests: Map<string, string>;
+  /** The content of argocd/Application.<instance>.yaml. */
+  readonly application: string;
+}
+
 /**
- * The files of charts-out/candidates/<env>/ at the commit the pin names, after checking that this candidate was
- * rendered with the image the pin names (the staging pin of that commit).
+ * The files of charts-out/candidates/<env>/ and the candidate Application at the commit the pin names, after checking
+ * that this candidate was rendered with the image the pin names (the staging pin of that commit).
  */
-export function promotedFiles(rootDir: string, envName: string, pin: ReleasePin): Map<string, string> {
+export function promotedFiles(rootDir: string, env: Environment, pin: ReleasePin): PromotedFiles {
+  const envName = env.name;
   const commit = pin.renderedFrom;
   const source = `platform/pins/${envName}.json`;
   if (!commit) {
@@ -131,7 +157,14 @@ export function promotedFiles(rootDir: string, envName: string, pin: ReleasePin)
     .split('\n')
     .filter(Boolean);
   if (paths.length === 0) throw new Error(`${source}: commit ${commit} holds no ${folder}/ to promote`);
-  return new Map(paths.map((path) => [path.slice(folder.length + 1), gitShow(rootDir, commit, path) ?? '']));
+  const application = gitShow(rootDir, commit, candidateApplicationPath(env));
+  if (application === undefined) {
+    throw new Error(`${source}: commit ${commit} holds no ${candidateApplicationPath(env)} to promote`);
+  }
+  return {
+    manifests: new Map(paths.map((path) => [path.slice(folder.length + 1), gitShow(rootDir, commit, path) ?? ''])),
+    application,
+  };
 }
 
 /** Name of the placeholder an environment without a released image gets. */

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Promotion on one machine (npm run promote:pr): moves the <to> pin (production) to what <from> (staging) ran at
-# <commit> (HEAD by default), re-renders, and opens one pull request against main with the pin and charts-out/<to>/.
+# <commit> (HEAD by default), re-renders, and opens one pull request against main with the pin, charts-out/<to>/ and
+# <to>'s Argo CD Application.
 # It chains the two halves the promote workflow runs in separate jobs: render-promotion.sh (no token that can write)
 # and publish-promotion.sh (the release app's token).
 #

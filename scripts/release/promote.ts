@@ -2,7 +2,8 @@
  * Promotion: `npm run promote -- [<from> <to>] [--commit <sha>]` (staging → production, the current commit by
  * default). Moves the <to> pin to what <from> ran at that commit: its image and the commit whose
  * charts-out/candidates/<to>/ holds the manifests rendered for <to>; then renders, which copies that candidate into
- * charts-out/<to>/, so image and manifests move together (`npm run promote:pr` also commits and opens the PR). `--commit` promotes an earlier commit of main (the hotfix
+ * charts-out/<to>/ and its Application into argocd/, so image, manifests and Application move together
+ * (`npm run promote:pr` also commits and opens the PR). `--commit` promotes an earlier commit of main (the hotfix
  * path when later merges are not ready for production); it must be an ancestor of HEAD, so only merged work ships.
  */
 import { join } from 'node:path';
@@ -18,7 +19,13 @@ import {
 } from '../../platform/pins.js';
 import type { ReleasePin } from '../../platform/pins.js';
 import { git, gitShow, isAncestor, resolveCommit, treeId } from '../../k8s/release/git.js';
-import { candidatePath, environmentPath, synthesize } from '../../k8s/release/synthesize.js';
+import {
+  applicationPath,
+  candidateApplicationPath,
+  candidatePath,
+  environmentPath,
+  synthesize,
+} from '../../k8s/release/synthesize.js';
 import { fail, reportOutputs } from './cli.js';
 
 const usage = 'usage: npm run promote -- [<from-environment> <to-environment>] [--commit <sha>]';
@@ -50,14 +57,19 @@ function main(args: string[]): void {
   if (fromPinText === undefined) fail(`${commit} has no ${fromPinPath}`);
   const fromPin = parsePin(fromPinText, `${commit}:${fromPinPath}`);
   if (!isReleased(fromPin)) fail(`${from.name} had no released image at ${commit}: nothing to promote yet`);
-  const candidate = treeId(root, commit, candidatePath(to.name));
-  if (!candidate) fail(`${commit} holds no ${candidatePath(to.name)}/: render it with npm run synth and commit`);
+  // What a promotion of a commit deploys: the candidate folder and the candidate Application (object ids at it).
+  const promotedIds = (at: string) =>
+    [candidatePath(to.name), candidateApplicationPath(to)].map((path) => treeId(root, at, path));
+  const candidate = promotedIds(commit);
+  if (candidate.includes(undefined)) {
+    fail(`${commit} holds no ${candidatePath(to.name)}/ and ${candidateApplicationPath(to)}: render with npm run synth`);
+  }
 
   const before = readPin(to.name, pinsDir);
   const unchanged =
     before.imageTag === fromPin.imageTag &&
     before.renderedFrom !== undefined &&
-    treeId(root, before.renderedFrom, candidatePath(to.name)) === candidate;
+    promotedIds(before.renderedFrom).join() === candidate.join();
   if (unchanged) {
     console.log(`${to.name}: already runs ${describePin(before)}, the same image and manifests; unchanged`);
   } else {
@@ -67,7 +79,9 @@ function main(args: string[]): void {
   }
   // The pin and its render together: charts-out/<to>/ becomes the candidate of that commit.
   synthesize(root);
-  console.log(`rendered ${environmentPath(to.name)}/: review with git diff, commit pin and render together`);
+  console.log(
+    `rendered ${environmentPath(to.name)}/ and ${applicationPath(to)}: review with git diff, commit pin and render together`,
+  );
   reportOutputs({
     tag: fromPin.imageTag,
     commit: unchanged ? (before.renderedFrom ?? commit) : commit,

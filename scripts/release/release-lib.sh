@@ -76,6 +76,22 @@ apply_only() {
   fi
 }
 
+# application_file <environment>: the environment's Argo CD Application in argocd/ at HEAD (promoted with its
+# manifests, k8s/release/synthesize.ts), read from git so the publishing job runs no repository code; exactly one.
+application_file() {
+  local files
+  if ! [[ "$1" =~ ^[a-z0-9-]+$ ]]; then
+    echo "refusing: \"$1\" is not an environment name" >&2
+    exit 2
+  fi
+  files="$(git ls-tree --name-only HEAD -- argocd/ | grep -E "^argocd/Application\.[a-z0-9-]+-$1\.yaml$" || true)"
+  if [ -z "$files" ] || [ "$(wc -l <<<"$files")" != 1 ]; then
+    echo "refusing: argocd/ holds no single Application of $1 (found: ${files:-none})" >&2
+    exit 2
+  fi
+  printf '%s\n' "$files"
+}
+
 # pin_field <environment> <field>: a field of the environment's release pin in the work tree.
 pin_field() {
   node -p "JSON.parse(require('node:fs').readFileSync('platform/pins/$1.json', 'utf8')).$2"
