@@ -98,12 +98,9 @@ export class EnvironmentApplication extends Construct {
             managedNamespaceMetadata: { labels: props.namespaceLabels },
             retry,
           },
-          // What the HPA and Argo Rollouts own at run time (see rolloutOwnedFields): never a diff, never reset. Also
-          // a Deployment's replicas: production runs the Deployment until the Rollout is promoted there.
-          ignoreDifferences: [
-            { group: 'apps', kind: 'Deployment', jsonPointers: ['/spec/replicas'] },
-            ...rolloutOwnedFields(service.name),
-          ],
+          // What the HPA and Argo Rollouts own at run time (see rolloutOwnedFields): never a diff, never reset.
+          // Production's Application is promoted with its manifests, so these always match what it runs.
+          ignoreDifferences: rolloutOwnedFields(service.name),
           revisionHistoryLimit: 10,
         },
       }),
