@@ -62,7 +62,9 @@ function main(args: string[]): void {
     [candidatePath(to.name), candidateApplicationPath(to)].map((path) => treeId(root, at, path));
   const candidate = promotedIds(commit);
   if (candidate.includes(undefined)) {
-    fail(`${commit} holds no ${candidatePath(to.name)}/ and ${candidateApplicationPath(to)}: render with npm run synth`);
+    fail(
+      `${commit} holds no ${candidatePath(to.name)}/ and ${candidateApplicationPath(to)}: render with npm run synth`,
+    );
   }
 
   const before = readPin(to.name, pinsDir);
@@ -80,7 +82,8 @@ function main(args: string[]): void {
   // The pin and its render together: charts-out/<to>/ becomes the candidate of that commit.
   synthesize(root);
   console.log(
-    `rendered ${environmentPath(to.name)}/ and ${applicationPath(to)}: review with git diff, commit pin and render together`,
+    `rendered ${environmentPath(to.name)}/ and ${applicationPath(to)}: review with git diff; ` +
+      'npm run promote:pr commits pin and render together and opens the pull request',
   );
   reportOutputs({
     tag: fromPin.imageTag,
