@@ -86,7 +86,8 @@ describe('the publishing halves of a release and a promotion', () => {
       ['charts-out/staging/Rollout.yaml', 'image: repo:unreleased\n'],
       ['charts-out/candidates/production/Rollout.yaml', 'image: repo:unreleased\n'],
       ['charts-out/production/ConfigMap.yaml', 'kind: ConfigMap\n'],
-      ['argocd/Application.production.yaml', 'kind: Application\n'],
+      ['argocd/Application.desktop-backend-production.yaml', 'kind: Application\n'],
+      ['argocd/Application.desktop-backend-staging.yaml', 'kind: Application\n'],
       ['k8s/main.ts', '// the render\n'],
       ['docs/delivery.md', '# Delivery\n'],
     ]) {
@@ -124,7 +125,7 @@ describe('the publishing halves of a release and a promotion', () => {
   };
 
   for (const [what, path] of [
-    ['an Argo CD Application', 'argocd/Application.production.yaml'],
+    ['an Argo CD Application', 'argocd/Application.desktop-backend-production.yaml'],
     ["production's manifests", 'charts-out/production/ConfigMap.yaml'],
     ["production's pin", 'platform/pins/production.json'],
     ['a workflow', '.github/workflows/release.yml'],
@@ -142,7 +143,10 @@ describe('the publishing halves of a release and a promotion', () => {
   it('refuses a symbolic link, even inside charts-out/staging/', () => {
     const before = mainHead();
     release((dir) => {
-      symlinkSync('../../argocd/Application.production.yaml', join(dir, 'charts-out/staging/link.yaml'));
+      symlinkSync(
+        '../../argocd/Application.desktop-backend-production.yaml',
+        join(dir, 'charts-out/staging/link.yaml'),
+      );
     });
     assertRefused(publish(), before, /charts-out\/staging\/link\.yaml/);
   });
@@ -200,11 +204,11 @@ describe('the publishing halves of a release and a promotion', () => {
     release((dir) => {
       write(dir, 'platform/pins/staging.json', pin({ imageTag: TAG, note: 'third' }));
     });
-    landOnMain('argocd/Application.production.yaml');
+    landOnMain('argocd/Application.desktop-backend-production.yaml');
     assert.equal(publish({ RELEASE_IF_MOVED: 'skip' }).status, 3);
   });
 
-  it("refuses a promotion change that touches staging's manifests; opens a pull request for an allowed one", () => {
+  it("refuses a promotion change that touches staging's manifests or Application; opens a pull request for an allowed one", () => {
     const before = mainHead();
     const promote = () =>
       run(publisher, 'bash', [publishPromotion, 'staging', 'production', change], { PATH: pathWithGh });
@@ -225,11 +229,24 @@ describe('the publishing halves of a release and a promotion', () => {
       1,
     );
 
-    renderChange(production);
+    renderChange((dir) => {
+      production(dir);
+      write(dir, 'argocd/Application.desktop-backend-staging.yaml', 'kind: Application\nspec: {}\n');
+    });
+    const application = promote();
+    assert.equal(application.status, 2, application.stderr);
+    assert.match(application.stderr, /refusing to publish: .*\n {2}argocd\/Application\.desktop-backend-staging\.yaml/);
+
+    // Production's own Application moves with its manifests (docs/delivery.md, "Promotion").
+    renderChange((dir) => {
+      production(dir);
+      write(dir, 'argocd/Application.desktop-backend-production.yaml', 'kind: Application\nspec: {}\n');
+    });
     ok(promote());
     const branch = `promote/production-${before.slice(0, 12)}`;
     assert.equal(git(origin, 'rev-parse', `${branch}^`), before);
     assert.deepEqual(git(origin, 'diff', '--name-only', before, branch).split('\n').sort(), [
+      'argocd/Application.desktop-backend-production.yaml',
       'charts-out/production/Rollout.yaml',
       'platform/pins/production.json',
     ]);
