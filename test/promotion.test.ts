@@ -151,8 +151,10 @@ describe('promotion on a real git repository', () => {
       assert.deepEqual(kindsIn(files), ['ConfigMap'], `${env} holds only the unreleased placeholder`);
       assert.deepEqual(imagesIn(files), [], `${env} names no image`);
     }
-    // The candidate is rendered for review (with the tag "unreleased"), but Argo CD does not read it.
+    // The candidates are rendered for review (with the tag "unreleased"), but Argo CD does not read them: production's,
+    // and staging's own until its first release.
     assert.ok(kindsIn(treeAt(origin, 'main', 'charts-out/candidates/production')).includes('Job'));
+    assert.ok(kindsIn(treeAt(origin, 'main', 'charts-out/candidates/staging')).includes('Rollout'));
     const refused = run(dev, 'npm', ['run', '--silent', 'promote']);
     assert.equal(refused.status, 1);
     assert.match(refused.stderr, /staging had no released image at [0-9a-f]{40}: nothing to promote yet/);
@@ -173,6 +175,7 @@ describe('promotion on a real git repository', () => {
     );
     assert.ok(imagesIn(staging).every((image) => image.endsWith(`:${SHA_A}`)) && imagesIn(staging).length > 0);
     assert.deepEqual(kindsIn(treeAt(origin, 'main', 'charts-out/production')), ['ConfigMap']);
+    assert.equal(treeAt(origin, 'main', 'charts-out/candidates/staging').size, 0, "staging's preview is gone");
     const again = ok(run(dev, 'bash', ['scripts/release/publish-pin.sh', 'staging', SHA_A]));
     assert.match(again, /nothing to commit/);
   });

@@ -12,7 +12,9 @@
  * - the promoted environment's Argo CD Application (sync policy, namespace labels, ignored fields) is promoted the same
  *   way: its candidate is charts-out/candidates/argocd/<file>, and argocd/<file> is that candidate at `renderedFrom`.
  *   Before the first promotion (nothing runs there yet) it is this commit's render;
- * - an environment with no released image gets only a placeholder ConfigMap: nothing Argo CD would try to run.
+ * - an environment with no released image gets only a placeholder ConfigMap: nothing Argo CD would try to run. Until its
+ *   first release, the release environment's full render sits in charts-out/candidates/staging/ for review (Argo CD
+ *   never reads it); the release that makes charts-out/staging/ real removes it.
  */
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +29,10 @@ import { components, instanceName, labelKeys } from '../lib/labels.js';
 import { render } from '../render.js';
 import { git, gitShow, resolveCommit } from './git.js';
 
-/** Where the candidate of a promoted environment is rendered, relative to the repository root. */
+/**
+ * Where the candidate of an environment is rendered, relative to the repository root: a promoted environment's always,
+ * the release environment's only before its first release.
+ */
 export function candidatePath(envName: string): string {
   return `${gitRepository.chartsDir}/candidates/${envName}`;
 }
@@ -96,7 +101,10 @@ export function synthesize(rootDir: string, options: SynthesizeOptions = {}): vo
       const rendered = join(scratch, environmentPath(env.name));
       if (!isPromotedEnvironment(env.name)) {
         if (released) cpSync(rendered, join(rootDir, environmentPath(env.name)), { recursive: true });
-        else writePlaceholder(rootDir, env);
+        else {
+          writePlaceholder(rootDir, env);
+          cpSync(rendered, join(rootDir, candidatePath(env.name)), { recursive: true });
+        }
         continue;
       }
       // Rendered even before the first release (with the image tag "unreleased"), so the manifests can be reviewed.
