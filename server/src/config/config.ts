@@ -128,6 +128,7 @@ const configSchema = z.object(allVariables).transform((env) => ({
     maxSocketsPerUser: env.DESKTOP_MAX_SOCKETS_PER_USER,
     maxResumesPerMinute: env.DESKTOP_MAX_RESUMES_PER_MINUTE,
     maxReplayEvents: env.DESKTOP_MAX_REPLAY_EVENTS,
+    maxReplaysPerUserPerMinute: env.DESKTOP_MAX_REPLAYS_PER_USER_PER_MINUTE,
   },
 }));
 

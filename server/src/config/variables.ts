@@ -167,6 +167,8 @@ export const desktopVariables = {
   DESKTOP_MAX_SOCKETS_PER_USER: integer(1, 10_000).default(20),
   /** `resume` messages per socket per minute; more are answered with an error and not run. */
   DESKTOP_MAX_RESUMES_PER_MINUTE: integer(1, 1000).default(6),
+  /** Replays (a resume, or a connect with `afterSeq` behind) per user per minute on one replica; more get resync_required. */
+  DESKTOP_MAX_REPLAYS_PER_USER_PER_MINUTE: integer(1, 1_000_000).default(60),
   /** A resume point further behind than this gets `resync_required` (reload state) instead of a replay. */
   DESKTOP_MAX_REPLAY_EVENTS: integer(1, 10_000_000).default(10_000),
 };

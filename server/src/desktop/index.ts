@@ -55,6 +55,7 @@ export const desktopChannel: ChannelFactory = (deps: BackendDeps): Channel => {
     maxBufferedBytes: desktop.maxBufferedBytes,
     maxResumesPerMinute: desktop.maxResumesPerMinute,
     maxReplayEvents: desktop.maxReplayEvents,
+    maxReplaysPerUserPerMinute: desktop.maxReplaysPerUserPerMinute,
     maxSockets: desktop.maxSockets,
     maxSocketsPerAddress: desktop.maxSocketsPerAddress,
     maxSocketsPerUser: desktop.maxSocketsPerUser,

@@ -174,3 +174,65 @@ describe('resume limits', () => {
     await client.close();
   });
 });
+
+describe('replays per user (a reconnect starts a new socket, not a new budget)', () => {
+  let server: TestServer;
+  let token: string;
+  let otherToken: string;
+  let apiToken: string;
+
+  before(async () => {
+    server = await startTestServer(
+      { DESKTOP_MAX_REPLAYS_PER_USER_PER_MINUTE: '2', DESKTOP_EVENT_POLL_MS: '50' },
+      { channels: [desktopChannel] },
+    );
+    await createUser(server.db, { username: 'reconnector', password: PASSWORD });
+    await createUser(server.db, { username: 'bystander', password: PASSWORD });
+    apiToken = await login(server.baseUrl, 'reconnector', PASSWORD);
+    token = await desktopToken(server.baseUrl, apiToken);
+    const otherApiToken = await login(server.baseUrl, 'bystander', PASSWORD);
+    otherToken = await desktopToken(server.baseUrl, otherApiToken);
+    for (let index = 1; index <= 3; index += 1) await postEvent(server.baseUrl, apiToken, 'n', index);
+    await postEvent(server.baseUrl, otherApiToken, 'n', 1);
+  });
+  after(() => server.stop());
+
+  it('replays on reconnect within DESKTOP_MAX_REPLAYS_PER_USER_PER_MINUTE, then answers resync_required and stays live', async () => {
+    for (let attempt = 1; attempt <= 2; attempt += 1) {
+      const { client } = await DesktopTestClient.connect(server.wsUrl, { token, afterSeq: 0 });
+      assert.deepEqual(
+        (await client.eventsThrough(3)).map((event) => event.seq),
+        range(1, 3),
+        `replay ${attempt}`,
+      );
+      await client.close();
+    }
+    const { client } = await DesktopTestClient.connect(server.wsUrl, { token, afterSeq: 0 });
+    const resync = await client.next();
+    assert.equal(resync.type, 'resync_required');
+    assert.deepEqual([resync.afterSeq, resync.lastSeq], [0, 3]);
+    assert.match(String(resync.message), /Too many replays for this user/);
+    const seq = await postEvent(server.baseUrl, apiToken, 'n', 4);
+    assert.deepEqual(
+      (await client.eventsThrough(seq)).map((event) => event.seq),
+      [seq],
+      'live events go on',
+    );
+    // A resume message is a replay too.
+    client.send({ type: 'resume', afterSeq: 0 });
+    assert.equal((await client.next()).type, 'resync_required');
+    await client.close();
+  });
+
+  it('does not count a connect without a resume point, nor charge another user', async () => {
+    const live = await DesktopTestClient.connect(server.wsUrl, { token });
+    assert.equal(live.welcome.type, 'welcome');
+    await live.client.close();
+    const other = await DesktopTestClient.connect(server.wsUrl, { token: otherToken, afterSeq: 0 });
+    assert.deepEqual(
+      (await other.client.eventsThrough(1)).map((event) => event.seq),
+      [1],
+    );
+    await other.client.close();
+  });
+});

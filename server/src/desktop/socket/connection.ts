@@ -45,11 +45,14 @@ const RESUME_WINDOW_MS = 60_000;
 const RESYNC_MESSAGES = {
   ahead: 'afterSeq is past the last event the server holds: reload your state, then events continue after lastSeq',
   pruned: 'Events after afterSeq were pruned: reload your state, then events continue after lastSeq',
+  budget: 'Too many replays for this user in the last minute: reload your state, then events continue after lastSeq',
 } as const;
 
-/** What a connection tells when its socket has closed; one per server, shared by every connection. */
+/** The server side of a connection: one per server, shared by every connection. */
 export interface ConnectionOwner {
   connectionClosed(connection: DesktopConnection): void;
+  /** Counts a replay against the user's budget on this replica (replay-budget.ts); false when it is spent. */
+  takeReplay(userId: number): boolean;
 }
 
 /**
@@ -235,6 +238,8 @@ export class DesktopConnection implements Subscriber, Expiring {
         lastSeq,
         `More than ${this.options.maxReplayEvents} events are missing: reload your state, then events continue after lastSeq`,
       );
+    } else if (this.cursor < lastSeq && !this.owner.takeReplay(this.userId)) {
+      this.requireResync(oldestSeq, lastSeq, RESYNC_MESSAGES.budget);
     }
   }
 

@@ -23,12 +23,15 @@ import { startHeartbeat } from './heartbeat.js';
 import { DESKTOP_SUBPROTOCOL } from './protocol.js';
 import { isRefusal, refusal, type UpgradeRefusal } from './refusal.js';
 import { ConnectionRegistry } from './registry.js';
+import { ReplayBudget } from './replay-budget.js';
 import type { SocketLimits, SocketSlot } from './slots.js';
 
 export type SocketServerOptions = ConnectionOptions &
   AdmissionOptions &
   SocketLimits & {
     readonly maxPayloadBytes: number;
+    /** Replays per user per minute on this replica (DESKTOP_MAX_REPLAYS_PER_USER_PER_MINUTE). */
+    readonly maxReplaysPerUserPerMinute: number;
   };
 
 export class DesktopSocketServer implements ConnectionOwner {
@@ -36,6 +39,7 @@ export class DesktopSocketServer implements ConnectionOwner {
   private readonly registry: ConnectionRegistry;
   private readonly stopHeartbeat: () => void;
   private readonly expiry = new ExpiryClock<DesktopConnection>();
+  private readonly replays: ReplayBudget;
 
   constructor(private readonly options: SocketServerOptions) {
     this.wss = new WebSocketServer({
@@ -49,6 +53,7 @@ export class DesktopSocketServer implements ConnectionOwner {
       handleProtocols: (protocols) => (protocols.has(DESKTOP_SUBPROTOCOL) ? DESKTOP_SUBPROTOCOL : false),
     });
     this.registry = new ConnectionRegistry(options);
+    this.replays = new ReplayBudget(options.maxReplaysPerUserPerMinute);
     this.stopHeartbeat = startHeartbeat(this.registry, options.heartbeatMs);
   }
 
@@ -132,6 +137,10 @@ export class DesktopSocketServer implements ConnectionOwner {
     const headers: Record<string, string> = { ...refused.headers };
     if (refused.status === 401) headers['WWW-Authenticate'] = 'Bearer';
     rejectUpgrade(socket, refused.status, refused.reason, refused.message, headers);
+  }
+
+  takeReplay(userId: number): boolean {
+    return this.replays.take(userId);
   }
 
   connectionClosed(connection: DesktopConnection): void {
