@@ -32,9 +32,9 @@ function maskedFrame(opcode: number, payload: Buffer, fin = true): Buffer {
   return Buffer.concat([head, key, masked]);
 }
 
-/** Opcodes and close codes of the server frames in `bytes` (after the 101 head), in order. */
-function serverFrames(bytes: Buffer): { opcode: number; closeCode?: number }[] {
-  const frames: { opcode: number; closeCode?: number }[] = [];
+/** The server frames in `bytes` (after the 101 head), in order; server frames are unmasked. */
+function rawServerFrames(bytes: Buffer): { opcode: number; payload: Buffer }[] {
+  const frames: { opcode: number; payload: Buffer }[] = [];
   let offset = 0;
   while (offset + 2 <= bytes.length) {
     const opcode = bytes[offset]! & 0x0f;
@@ -48,10 +48,17 @@ function serverFrames(bytes: Buffer): { opcode: number; closeCode?: number }[] {
       start += 8;
     }
     if (start + length > bytes.length) break;
-    frames.push(opcode === 8 && length >= 2 ? { opcode, closeCode: bytes.readUInt16BE(start) } : { opcode });
+    frames.push({ opcode, payload: bytes.subarray(start, start + length) });
     offset = start + length;
   }
   return frames;
+}
+
+/** Opcodes and close codes of the server frames in `bytes` (after the 101 head), in order. */
+function serverFrames(bytes: Buffer): { opcode: number; closeCode?: number }[] {
+  return rawServerFrames(bytes).map(({ opcode, payload }) =>
+    opcode === 8 && payload.length >= 2 ? { opcode, closeCode: payload.readUInt16BE(0) } : { opcode },
+  );
 }
 
 /** Opens /ws/desktop over raw TCP, writes `frames` once the 101 is in, and returns what arrived until the close. */
@@ -87,24 +94,9 @@ async function afterRawFrames(port: number, token: string, frames: Buffer) {
 
 /** Unmasked server text frames out of `bytes` (after the 101 head), in order. */
 function serverTextFrames(bytes: Buffer): string[] {
-  const frames: string[] = [];
-  let offset = 0;
-  while (offset + 2 <= bytes.length) {
-    const opcode = bytes[offset]! & 0x0f;
-    let length = bytes[offset + 1]! & 0x7f;
-    let start = offset + 2;
-    if (length === 126) {
-      length = bytes.readUInt16BE(offset + 2);
-      start += 2;
-    } else if (length === 127) {
-      length = Number(bytes.readBigUInt64BE(offset + 2));
-      start += 8;
-    }
-    if (start + length > bytes.length) break;
-    if (opcode === 1) frames.push(bytes.subarray(start, start + length).toString('utf8'));
-    offset = start + length;
-  }
-  return frames;
+  return rawServerFrames(bytes)
+    .filter((frame) => frame.opcode === 1)
+    .map((frame) => frame.payload.toString('utf8'));
 }
 
 /**
